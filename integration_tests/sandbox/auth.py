@@ -1,0 +1,59 @@
+"""API keys and their permissions.
+
+The configured key has ``campaigns.list``, ``campaigns.details`` and
+``campaigns.data_series``; ``<key>-no-list``, ``<key>-no-details`` and
+``<key>-no-data-series`` each lack one of them. Anything else is an invalid key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PERMISSIONS: dict[str, str] = {
+    "/campaigns/list": "campaigns.list",
+    "/campaigns/details": "campaigns.details",
+    "/campaigns/data_series": "campaigns.data_series",
+}
+_SUFFIXES = {
+    "-no-list": "campaigns.list",
+    "-no-details": "campaigns.details",
+    "-no-data-series": "campaigns.data_series",
+}
+
+
+def key_permissions(api_key: str) -> dict[str, frozenset[str]]:
+    """Every valid key and the permissions it carries."""
+    everything = frozenset(PERMISSIONS.values())
+    keys = {api_key: everything}
+    for suffix, missing in _SUFFIXES.items():
+        keys[api_key + suffix] = everything - {missing}
+    return keys
+
+
+def mask(key: str) -> str:
+    """A key as it may appear in an error message: never in full."""
+    if len(key) >= 12:
+        return key[:4] + "*" * 8
+    return "*" * 8 if key else "(none)"
+
+
+def check(
+    authorization: str | None, keys: dict[str, frozenset[str]], path: str
+) -> tuple[int, dict[str, Any]] | None:
+    """None when the request may proceed, else ``(status, error body)`` (401 or 403)."""
+    sent = ""
+    permissions = None
+    if authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        sent = value.strip()
+        if scheme.lower() == "bearer" and sent:
+            permissions = keys.get(sent)
+    if permissions is None:
+        return 401, {"message": f"Invalid API key: {mask(sent)}"}
+    needed = PERMISSIONS[path]
+    if needed not in permissions:
+        return 403, {
+            "message": "Invalid API key or insufficient permissions for this endpoint",
+            "errors": [f"This API key does not have the {needed} permission"],
+        }
+    return None

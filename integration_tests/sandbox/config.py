@@ -1,0 +1,33 @@
+"""Settings of one sandbox instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class SandboxConfig:
+    """Everything a sandbox needs; every field has a sensible default.
+
+    ``today`` defaults to the real UTC date. The rate-limit fields mirror Braze's buckets
+    (``/campaigns/data_series``: 50,000 a minute; ``/campaigns/list`` and
+    ``/campaigns/details`` together: 250,000 an hour) and can be made small for tests.
+    ``deleted_campaign_ids`` are still listed but answer 400 "Invalid Campaign ID" on
+    details and data_series, as a campaign deleted between list and read does.
+    """
+
+    seed: int = 1
+    campaigns: int = 20
+    days: int = 400
+    today: date | None = None
+    latency_ms: float = 0.0
+    api_key: str = "sandbox-key"
+    port: int = 0
+    data_series_limit: int = 50_000
+    data_series_window_s: float = 60.0
+    list_details_limit: int = 250_000
+    list_details_window_s: float = 3600.0
+    deleted_campaign_ids: list[str] = field(default_factory=list)
+    request_log_size: int = 200_000
+    verbose: bool = False

@@ -1,0 +1,5 @@
+"""Airbyte source for Braze campaign analytics."""
+
+from source_braze_campaigns.source import SourceBrazeCampaigns
+
+__all__ = ["SourceBrazeCampaigns"]

@@ -1,0 +1,253 @@
+"""The few behaviours of this connector that the declarative manifest cannot express.
+
+Each class says why the built-in CDK components fall short; everything else (requests, auth,
+retries, rate limits, paging, windows, state, concurrency) is declared in manifest.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import InitVar, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_braze_campaigns import response_cache
+
+logger = logging.getLogger("airbyte")
+
+SHARED_SCHEMAS = Path(__file__).parent / "schemas" / "shared"
+
+
+def _as_bool(value: Any) -> bool:
+    return value is True or str(value).strip().lower() == "true"
+
+
+@dataclass
+class DataSeriesExtractor(RecordExtractor):
+    """Turns one /campaigns/data_series body into records, tagged with their campaign.
+
+    Why not DpathExtractor + AddFields: the flattened stream needs one record per channel and
+    variation of each day, which no built-in extractor or transformation can produce (they map
+    one record to one record), and for the daily stream the two built-ins cost about half of
+    the CPU of a read (dpath walks the whole body; AddFields renders Jinja per record; see
+    docs/benchmarks.md). The campaign id is read from the request that fetched the body.
+
+    flatten_variations false: one record per campaign and day, `messages` as Braze sends it.
+    flatten_variations true: one record per campaign, day, channel and variation (control
+    groups included), with the variation's stats as top-level columns and a `variation_key`
+    that is unique within the day and channel.
+
+    The CDK builds a retriever's record selector before its requester, so this is also where
+    the stream's response cache file is linked to the shared one (see response_cache).
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    flatten_variations: Any = False
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._flatten = _as_bool(parameters.get("flatten_variations", self.flatten_variations))
+        if parameters.get("name"):
+            response_cache.share_with(str(parameters["name"]))
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        campaign_id = parse_qs(urlsplit(response.request.url or "").query).get("campaign_id", [""])[0]
+        try:
+            days = orjson.loads(response.content).get("data")
+        except (orjson.JSONDecodeError, AttributeError) as error:
+            raise _bad_body(campaign_id) from error
+        if not isinstance(days, list):
+            raise _bad_body(campaign_id)
+        for day in days:
+            day["campaign_id"] = campaign_id
+            if self._flatten:
+                yield from flatten_day(day)
+            else:
+                yield day
+
+
+def _bad_body(campaign_id: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message="Braze returned a /campaigns/data_series body without a `data` list.",
+        internal_message=f"Unexpected data_series body for campaign {campaign_id}.",
+        failure_type=FailureType.transient_error,
+    )
+
+
+def flatten_day(day: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    """One row per channel and variation of a data_series day; undocumented fields are kept."""
+    messages = day.get("messages") or {}
+    for channel, entries in messages.items():
+        if isinstance(entries, Mapping):
+            entries = [entries]
+        if not isinstance(entries, list):
+            continue
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                continue
+            key = str(entry.get("variation_api_id") or entry.get("variation_name") or f"#{index}")
+            if key in seen:
+                key = f"{key}#{index}"
+            seen.add(key)
+            yield {
+                **entry,
+                "campaign_id": day["campaign_id"],
+                "time": day.get("time"),
+                "channel": channel,
+                "variation_key": key,
+            }
+
+
+@dataclass
+class ChannelStatsSchemaLoader(SchemaLoader):
+    """Builds the analytics streams' schemas from the per-channel fragments in schemas/shared/.
+
+    Why not JsonFileSchemaLoader: the flattened stream's columns are the union of every
+    channel's fields, and JSON Schema cannot merge the properties of several `$ref`s into one
+    flat object (only `allOf`, which destinations do not turn into columns). Composing here
+    keeps one fragment per channel as the single place a Braze field is declared.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    channels: Mapping[str, str] = field(default_factory=dict)
+    flatten_variations: Any = False
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._flatten = _as_bool(parameters.get("flatten_variations", self.flatten_variations))
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        return build_schema(self.channels, flatten=self._flatten)
+
+
+def _fragment(name: str) -> dict[str, Any]:
+    return json.loads((SHARED_SCHEMAS / name).read_text())["properties"]
+
+
+def _merge(target: dict[str, Any], source: Mapping[str, Any], where: str) -> None:
+    for name, spec in source.items():
+        if name in target and target[name].get("type") != spec.get("type"):
+            raise ValueError(f"Field {name!r} has two types in the schema fragments ({where}).")
+        target.setdefault(name, spec)
+
+
+def build_schema(channels: Mapping[str, str], flatten: bool) -> dict[str, Any]:
+    """The JSON schema of campaigns_analytics (flatten=False) or its variations table."""
+    key = {"type": "string"}
+    outcomes = _fragment("outcomes.json")
+    variation = {**_fragment("variation.json"), **outcomes}
+    properties: dict[str, Any] = {
+        "campaign_id": {**key, "description": "Campaign API identifier."},
+        "time": {**key, "format": "date", "description": "The day (UTC) as Braze reports it."},
+    }
+    if flatten:
+        properties["channel"] = {**key, "description": "Messaging channel, as Braze names it."}
+        properties["variation_key"] = {
+            **key,
+            "description": "variation_api_id, else variation_name, else the entry's position: unique per day and channel.",
+        }
+        _merge(properties, variation, "variation")
+        for name in sorted(set(channels.values())):
+            _merge(properties, _fragment(name), name)
+    else:
+        _merge(properties, outcomes, "outcomes")
+        properties["messages"] = {
+            "type": ["null", "object"],
+            "description": "Per-channel lists of per-variation stats, as Braze sends them.",
+            "properties": {
+                channel: {
+                    "type": ["null", "array"],
+                    "items": {
+                        "type": "object",
+                        "properties": {**variation, **_fragment(fragment)},
+                        "additionalProperties": True,
+                    },
+                }
+                for channel, fragment in channels.items()
+            },
+            "additionalProperties": {"type": ["null", "array"], "items": {"type": "object"}},
+        }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": True,
+    }
+
+
+@dataclass
+class BrazeBackoffStrategy(BackoffStrategy):
+    """Waits until X-RateLimit-Reset on 429, and backs off exponentially on anything else.
+
+    Why not WaitUntilTimeFromHeader + ExponentialBackoffStrategy: the CDK uses the first
+    strategy that returns a wait for every retryable error, and Braze sends X-RateLimit-Reset
+    on every response, so a 503 would wait for the rate-limit window (up to an hour on
+    /campaigns/list) instead of a few seconds. A 200 is retried only when its body was not the
+    JSON expected; that body is dropped from the response cache first, or the retry would
+    replay it instead of asking Braze again.
+    """
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    factor_seconds: float = 2
+    max_rate_limit_wait_seconds: float = 600
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.factor_seconds = float(self.factor_seconds)
+        self.max_rate_limit_wait_seconds = float(self.max_rate_limit_wait_seconds)
+
+    def backoff_time(
+        self,
+        response_or_exception: requests.Response | requests.RequestException | None,
+        attempt_count: int,
+    ) -> float | None:
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 429:
+            wait = self.rate_limit_wait(response_or_exception.headers.get("X-RateLimit-Reset"))
+            logger.warning(
+                "Braze rate limit reached on %s: waiting %.0f s for the window to reset.",
+                urlsplit(response_or_exception.url or "").path,
+                wait,
+            )
+            return wait
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 200:
+            response_cache.evict(getattr(response_or_exception, "cache_key", None))
+        return self.factor_seconds * 2 ** max(0, attempt_count - 1)
+
+    def rate_limit_wait(self, reset_header: str | None, now: float | None = None) -> float:
+        """Seconds until the reset epoch in the header (at least 1, at most the cap)."""
+        now = time.time() if now is None else now
+        try:
+            wait = float(reset_header) - now + 1 if reset_header else self.factor_seconds
+        except ValueError:
+            wait = self.factor_seconds
+        return min(max(wait, 1.0), self.max_rate_limit_wait_seconds)
+
+
+class BackfillNewCampaigns(StateMigration):
+    """Drops the per-partition state's global fallback cursor, so a new campaign starts at start_date.
+
+    Why: the CDK starts a partition missing from the state at the stream's global cursor (the
+    latest day seen on any campaign), so a campaign created after the first sync would never
+    get its history. Campaigns that are in the state keep their own cursor. Above 10,000
+    campaigns the CDK switches to one global cursor for all; that state is left as it is.
+    """
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        return "states" in stream_state and "state" in stream_state and not stream_state.get("use_global_cursor")
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {name: value for name, value in stream_state.items() if name != "state"}

@@ -1,0 +1,46 @@
+"""One response cache for both analytics streams, so /campaigns/data_series is asked once.
+
+The CDK caches a requester's responses (`use_cache: true`) in `<REQUEST_CACHE_PATH>/<stream>.sqlite`,
+a file per stream, which the entrypoint puts in a temporary folder for the run. The two analytics
+streams send identical data_series requests; pointing both streams' files at one database makes
+the second stream's requests cache hits. SQLite resolves the link, so both connections share one
+database and one write-ahead log. Without REQUEST_CACHE_PATH the CDK keeps one in-memory cache
+per process, which is shared already.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
+
+SHARED_FILE = "campaigns_data_series.sqlite"
+
+
+def _cache_dir() -> Path | None:
+    folder = os.environ.get(ENV_REQUEST_CACHE_PATH)
+    return Path(folder) if folder else None
+
+
+def share_with(stream_name: str) -> None:
+    """Make `stream_name`'s cache file a link to the shared one (before its requester opens it)."""
+    folder = _cache_dir()
+    if folder is None or not folder.is_dir():
+        return
+    link = folder / f"{stream_name}.sqlite"
+    (folder / SHARED_FILE).touch(exist_ok=True)
+    if not link.exists() and not link.is_symlink():
+        link.symlink_to(SHARED_FILE)
+
+
+def evict(cache_key: str | None) -> None:
+    """Forget one cached response (a body that failed validation), so a retry asks Braze again."""
+    folder = _cache_dir()
+    if not cache_key or folder is None or not (folder / SHARED_FILE).exists():
+        return
+    with contextlib.closing(sqlite3.connect(folder / SHARED_FILE, timeout=30, isolation_level=None)) as db:
+        with contextlib.suppress(sqlite3.OperationalError):  # no table yet: nothing cached
+            db.execute("DELETE FROM responses WHERE key = ?", (cache_key,))
