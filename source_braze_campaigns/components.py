@@ -237,17 +237,45 @@ class BrazeBackoffStrategy(BackoffStrategy):
         return min(max(wait, 1.0), self.max_rate_limit_wait_seconds)
 
 
-class BackfillNewCampaigns(StateMigration):
-    """Drops the per-partition state's global fallback cursor, so a new campaign starts at start_date.
+@dataclass
+class NormalizeCampaignState(StateMigration):
+    """Makes a saved per-campaign state safe to resume from, before the CDK reads it.
 
-    Why: the CDK starts a partition missing from the state at the stream's global cursor (the
-    latest day seen on any campaign), so a campaign created after the first sync would never
-    get its history. Campaigns that are in the state keep their own cursor. Above 10,000
-    campaigns the CDK switches to one global cursor for all; that state is left as it is.
+    Why a migration: the CDK takes the state as given. Three cases would lose or stop data:
+    - the global fallback cursor (`state`, the latest day seen on any campaign) is where the CDK
+      starts a campaign missing from the state, so a campaign created after the first sync would
+      never get its history: it is dropped, and new campaigns start at start_date;
+    - a cursor that is not a YYYY-MM-DD day crashes the read: that campaign starts over at
+      start_date (a warning says so);
+    - a cursor after the sync's last day (a clock or a hand-edited state) would skip the campaign
+      until that day: it is brought back to the last day, so the lookback is read again.
+    Above 10,000 campaigns the CDK keeps one global cursor for all; that state is left as it is.
     """
 
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]] = None
+
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
-        return "states" in stream_state and "state" in stream_state and not stream_state.get("use_global_cursor")
+        return isinstance(stream_state.get("states"), list) and not stream_state.get("use_global_cursor")
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {name: value for name, value in stream_state.items() if name != "state"}
+        last_day = self.config.get("end_date") or time.strftime("%Y-%m-%d", time.gmtime())
+        states = []
+        for entry in stream_state["states"]:
+            cursor = (entry.get("cursor") or {}).get("time") if isinstance(entry, Mapping) else None
+            if not _is_day(cursor):
+                logger.warning("Ignoring a saved cursor that is not a day (%r): that campaign starts at start_date.", cursor)
+                continue
+            if cursor > last_day:
+                logger.warning("A saved cursor (%s) is after the last day to sync (%s): reading from there.", cursor, last_day)
+                entry = {**entry, "cursor": {**entry["cursor"], "time": last_day}}
+            states.append(entry)
+        kept = {name: value for name, value in stream_state.items() if name not in ("state", "states")}
+        return {**kept, "states": states}
+
+
+def _is_day(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(time.strptime(value, "%Y-%m-%d"))
+    except ValueError:
+        return False

@@ -1,0 +1,70 @@
+"""Config checks with messages that name the field, run before any command touches Braze.
+
+The CDK validates a config against the spec with jsonschema, whose messages name the value but not
+the field ("500 is greater than the maximum of 100"), and cannot compare two fields (start_date
+after end_date). These messages name the field, never echo the API key, and say what is expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+from jsonschema import Draft7Validator, ValidationError
+
+DATE_FIELDS = ("start_date", "end_date")
+SECRET_FIELDS = ("api_key",)
+
+
+def _describe(error: ValidationError, spec: Mapping[str, Any]) -> str:
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "required":
+        field = str(error.message).split("'")[1] if "'" in error.message else "a field"
+        return f"`{field}` is required."
+    field = path[0] if path else "config"
+    prop = spec.get("properties", {}).get(field, {})
+    shown = "the value" if field in SECRET_FIELDS else repr(error.instance)
+    if error.validator == "pattern":
+        expected = prop.get("pattern_descriptor") or f"the pattern {error.validator_value}"
+        return f"`{field}` must look like {expected}; {shown} does not."
+    if error.validator in ("minimum", "maximum"):
+        return f"`{field}` must be between {prop.get('minimum')} and {prop.get('maximum')}; got {shown}."
+    if error.validator == "minLength":
+        return f"`{field}` must not be empty."
+    if error.validator == "type":
+        return f"`{'.'.join(path) or field}` must be of type {error.validator_value}; got {type(error.instance).__name__}."
+    return f"`{'.'.join(path) or field}`: {error.message if field not in SECRET_FIELDS else 'is invalid'}."
+
+
+def _parse_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def config_errors(config: Mapping[str, Any], spec: Mapping[str, Any], today: date | None = None) -> list[str]:
+    """Every problem with `config`, one sentence each; empty when the config is usable."""
+    if not isinstance(config, Mapping):
+        return ["The config must be a JSON object."]
+    errors = [_describe(error, spec) for error in Draft7Validator(spec).iter_errors(config)]
+    today = today or datetime.now(timezone.utc).date()
+    dates: dict[str, date] = {}
+    for field in DATE_FIELDS:
+        value = config.get(field)
+        if value in (None, ""):
+            continue
+        parsed = _parse_date(value)
+        if parsed is None:
+            message = f"`{field}` must be a real calendar date as YYYY-MM-DD; got {value!r}."
+            if message not in errors and not any(e.startswith(f"`{field}`") for e in errors):
+                errors.append(message)
+        else:
+            dates[field] = parsed
+    start, end = dates.get("start_date"), dates.get("end_date")
+    if start and end and start > end:
+        errors.append(f"`start_date` ({start}) is after `end_date` ({end}).")
+    if start and not end and start > today:
+        errors.append(f"`start_date` ({start}) is in the future; there is nothing to sync yet.")
+    return errors
