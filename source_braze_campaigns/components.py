@@ -158,7 +158,8 @@ def build_schema(channels: Mapping[str, str], flatten: bool) -> dict[str, Any]:
         properties["channel"] = {**key, "description": "Messaging channel, as Braze names it."}
         properties["variation_key"] = {
             **key,
-            "description": "variation_api_id, else variation_name, else the entry's position: unique per day and channel.",
+            "description": "variation_api_id, else variation_name, else the entry's position; "
+            "unique per day and channel.",
         }
         _merge(properties, variation, "variation")
         for name in sorted(set(channels.values())):
@@ -264,10 +265,10 @@ class NormalizeCampaignState(StateMigration):
         for entry in stream_state["states"]:
             cursor = (entry.get("cursor") or {}).get("time") if isinstance(entry, Mapping) else None
             if not _is_day(cursor):
-                logger.warning("Ignoring a saved cursor that is not a day (%r): that campaign starts at start_date.", cursor)
+                logger.warning("Ignoring a saved cursor that is not a day (%r): that campaign restarts.", cursor)
                 continue
             if cursor > last_day:
-                logger.warning("A saved cursor (%s) is after the last day to sync (%s): reading from there.", cursor, last_day)
+                logger.warning("A saved cursor (%s) is after the last day to sync (%s).", cursor, last_day)
                 entry = {**entry, "cursor": {**entry["cursor"], "time": last_day}}
             states.append(entry)
         kept = {name: value for name, value in stream_state.items() if name not in ("state", "states")}

@@ -33,7 +33,8 @@ def _describe(error: ValidationError, spec: Mapping[str, Any]) -> str:
     if error.validator == "minLength":
         return f"`{field}` must not be empty."
     if error.validator == "type":
-        return f"`{'.'.join(path) or field}` must be of type {error.validator_value}; got {type(error.instance).__name__}."
+        got = type(error.instance).__name__
+        return f"`{'.'.join(path) or field}` must be of type {error.validator_value}; got {got}."
     return f"`{'.'.join(path) or field}`: {error.message if field not in SECRET_FIELDS else 'is invalid'}."
 
 

@@ -32,7 +32,9 @@ def _config_error(message: str, internal: str) -> AirbyteMessage:
     trace = AirbyteTraceMessage(
         type=TraceType.ERROR,
         emitted_at=datetime.now(timezone.utc).timestamp() * 1000,
-        error=AirbyteErrorTraceMessage(message=message, internal_message=internal, failure_type=FailureType.config_error),
+        error=AirbyteErrorTraceMessage(
+            message=message, internal_message=internal, failure_type=FailureType.config_error
+        ),
     )
     return AirbyteMessage(type=Type.TRACE, trace=trace)
 
