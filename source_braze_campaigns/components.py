@@ -19,12 +19,14 @@ import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_braze_campaigns import response_cache
+from source_braze_campaigns.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
 
@@ -60,8 +62,9 @@ class DataSeriesExtractor(RecordExtractor):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._flatten = _as_bool(parameters.get("flatten_variations", self.flatten_variations))
-        if parameters.get("name"):
-            response_cache.share_with(str(parameters["name"]))
+        self._stream = str(parameters.get("name", ""))
+        if self._stream:
+            response_cache.share_with(self._stream)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         campaign_id = parse_qs(urlsplit(response.request.url or "").query).get("campaign_id", [""])[0]
@@ -71,12 +74,39 @@ class DataSeriesExtractor(RecordExtractor):
             raise _bad_body(campaign_id) from error
         if not isinstance(days, list):
             raise _bad_body(campaign_id)
+        records = 0
         for day in days:
             day["campaign_id"] = campaign_id
             if self._flatten:
-                yield from flatten_day(day)
+                for row in flatten_day(day):
+                    records += 1
+                    yield row
             else:
+                records += 1
                 yield day
+        PROGRESS.response_read(self._stream, campaign_id, records)
+
+
+@dataclass
+class SelectedCampaigns(RecordFilter):
+    """Keeps the campaigns named in `campaign_ids` (all when empty) and counts them for the progress log.
+
+    Why not a RecordFilter condition: the progress log needs the number of campaigns the list
+    returned, and only the list stream sees them all.
+    """
+
+    def filter_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        stream_state: Any,
+        stream_slice: Any = None,
+        next_page_token: Any = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        wanted = set(self.config.get("campaign_ids") or [])
+        for record in records:
+            if not wanted or record.get("id") in wanted:
+                PROGRESS.campaign_listed(str(record.get("id")))
+                yield record
 
 
 def _bad_body(campaign_id: str) -> AirbyteTracedException:
