@@ -313,7 +313,7 @@ def build_campaigns(
     if count < 0 or days < 1:
         raise ValueError("campaigns must be >= 0 and days >= 1")
     history_start = today - timedelta(days=days - 1)
-    roles = dict(zip(_roles_order(seed, count), _ROLES))
+    roles = dict(zip(_roles_order(seed, count), _ROLES, strict=False))
     specs = [
         _build_one(seed, i, roles.get(i), history_start, today) for i in range(count)
     ]
