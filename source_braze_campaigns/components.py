@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, MutableMapping
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,8 +21,10 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_braze_campaigns import response_cache
@@ -67,7 +69,7 @@ class DataSeriesExtractor(RecordExtractor):
             response_cache.share_with(self._stream)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        campaign_id = parse_qs(urlsplit(response.request.url or "").query).get("campaign_id", [""])[0]
+        campaign_id = campaign_of(response.request)
         try:
             days = orjson.loads(response.content).get("data")
         except (orjson.JSONDecodeError, AttributeError) as error:
@@ -117,6 +119,38 @@ def _bad_body(campaign_id: str) -> AirbyteTracedException:
     )
 
 
+def campaign_of(request: requests.PreparedRequest | None) -> str:
+    """The campaign_id a request asked for ("" when none)."""
+    url = request.url if request is not None else ""
+    return parse_qs(urlsplit(url or "").query).get("campaign_id", [""])[0]
+
+
+@dataclass
+class SkipMissingCampaign(DefaultErrorHandler):
+    """The declared error handler, plus a warning that names the campaign a 400/404 skipped.
+
+    Why: a campaign deleted between the list and its details or data_series answers 400
+    ("Invalid Campaign ID") or 404, and the sync must go on without it. The CDK's IGNORE action
+    logs only the response's message, and a response filter's message template sees the URL
+    without its query, so it cannot say which campaign was skipped.
+    """
+
+    def interpret_response(self, response_or_exception: Any = None) -> ErrorResolution:
+        resolution = super().interpret_response(response_or_exception)
+        if resolution.response_action != ResponseAction.IGNORE or not isinstance(
+            response_or_exception, requests.Response
+        ):
+            return resolution
+        response = response_or_exception
+        message = (
+            f"Skipping campaign {campaign_of(response.request) or '(unknown)'}: Braze answered "
+            f"{response.status_code} on {urlsplit(response.url or '').path}; it was probably deleted "
+            "after the campaign list was read. The rest of the sync goes on."
+        )
+        logger.warning(message)
+        return replace(resolution, error_message=message)
+
+
 def flatten_day(day: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     """One row per channel and variation of a data_series day; undocumented fields are kept."""
     messages = day.get("messages") or {}
@@ -129,9 +163,10 @@ def flatten_day(day: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
         for index, entry in enumerate(entries):
             if not isinstance(entry, Mapping):
                 continue
-            key = str(entry.get("variation_api_id") or entry.get("variation_name") or f"#{index}")
-            if key in seen:
-                key = f"{key}#{index}"
+            base = str(entry.get("variation_api_id") or entry.get("variation_name") or f"#{index}")
+            key, suffix = base, index
+            while key in seen:
+                key, suffix = f"{base}#{suffix}", suffix + 1
             seen.add(key)
             yield {
                 **entry,

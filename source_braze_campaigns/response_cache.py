@@ -37,10 +37,17 @@ def share_with(stream_name: str) -> None:
 
 
 def evict(cache_key: str | None) -> None:
-    """Forget one cached response (a body that failed validation), so a retry asks Braze again."""
+    """Forget one cached response (a body that failed validation), so a retry asks Braze again.
+
+    The key is removed from every cache file of the run: data_series shares one, and the
+    campaigns list is cached by the CDK in a file of its own as a parent stream.
+    """
     folder = _cache_dir()
-    if not cache_key or folder is None or not (folder / SHARED_FILE).exists():
+    if not cache_key or folder is None or not folder.is_dir():
         return
-    with contextlib.closing(sqlite3.connect(folder / SHARED_FILE, timeout=30, isolation_level=None)) as db:
-        with contextlib.suppress(sqlite3.OperationalError):  # no table yet: nothing cached
-            db.execute("DELETE FROM responses WHERE key = ?", (cache_key,))
+    for path in folder.glob("*.sqlite"):
+        if path.is_symlink():
+            continue
+        with contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+            with contextlib.suppress(sqlite3.OperationalError):  # no table yet: nothing cached
+                db.execute("DELETE FROM responses WHERE key = ?", (cache_key,))

@@ -1,0 +1,185 @@
+"""Builders for configs, Braze requests and Braze responses, so a test reads as its scenario.
+
+Response bodies start from the full fixtures in resource/http/response/ and change only what
+the test is about (`a_data_series_response().with_day("2025-01-02")`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from airbyte_cdk.test.mock_http import HttpRequest, HttpResponse
+from airbyte_cdk.test.mock_http.request import ANY_QUERY_PARAMS
+
+BRAZE_URL = "https://rest.iad-01.braze.com"
+API_KEY = "unit-test-braze-key-0000"
+RESPONSES = Path(__file__).parent / "resource" / "http" / "response"
+RATE_LIMIT_HEADERS = {"X-RateLimit-Limit": "250000", "X-RateLimit-Remaining": "249999"}
+A_CAMPAIGN = "4cc1e3b2-93d1-4b4e-8a0b-7d4a1c5e7a11"
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    """A full response body from resource/http/response/<name>.json."""
+    return json.loads((RESPONSES / f"{name}.json").read_text())
+
+
+def day(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def days_between(first: str | date, last: str | date) -> list[str]:
+    """Every day of [first, last] as YYYY-MM-DD."""
+    start, end = day(first), day(last)
+    return [(start + timedelta(days=offset)).isoformat() for offset in range((end - start).days + 1)]
+
+
+# ---- Config ---------------------------------------------------------------------------------
+
+
+class ConfigBuilder:
+    def __init__(self) -> None:
+        self._config: dict[str, Any] = {
+            "url": BRAZE_URL,
+            "api_key": API_KEY,
+            "start_date": "2025-01-01",
+            "end_date": "2025-01-10",
+            "lookback_window_days": 30,
+        }
+
+    def with_start_date(self, value: str | date) -> ConfigBuilder:
+        self._config["start_date"] = str(value)
+        return self
+
+    def with_end_date(self, value: str | date) -> ConfigBuilder:
+        self._config["end_date"] = str(value)
+        return self
+
+    def with_lookback_window_days(self, value: int) -> ConfigBuilder:
+        self._config["lookback_window_days"] = value
+        return self
+
+    def with_include_archived(self, value: bool) -> ConfigBuilder:
+        self._config["include_archived"] = value
+        return self
+
+    def with_campaign_ids(self, ids: list[str]) -> ConfigBuilder:
+        self._config["campaign_ids"] = ids
+        return self
+
+    def with_num_workers(self, value: int) -> ConfigBuilder:
+        self._config["num_workers"] = value
+        return self
+
+    def build(self) -> dict[str, Any]:
+        return dict(self._config)
+
+
+# ---- Requests -------------------------------------------------------------------------------
+
+
+def a_list_request(page: int | None = None, include_archived: bool = True) -> HttpRequest:
+    """GET /campaigns/list; the first page is sent without `page` (Braze defaults it to 0)."""
+    params = {"include_archived": "true" if include_archived else "false", "sort_direction": "asc"}
+    if page is not None:
+        params["page"] = str(page)
+    return HttpRequest(f"{BRAZE_URL}/campaigns/list", query_params=params)
+
+
+def a_details_request(campaign_id: str) -> HttpRequest:
+    return HttpRequest(f"{BRAZE_URL}/campaigns/details", query_params={"campaign_id": campaign_id})
+
+
+def a_data_series_request(campaign_id: str, length: int, last_day: str | date) -> HttpRequest:
+    """The request for the `length` days ending on `last_day` (inclusive)."""
+    return HttpRequest(
+        f"{BRAZE_URL}/campaigns/data_series",
+        query_params={
+            "campaign_id": campaign_id,
+            "length": str(length),
+            "ending_at": f"{day(last_day).isoformat()}T23:59:59+00:00",
+        },
+    )
+
+
+def any_data_series_request() -> HttpRequest:
+    return HttpRequest(f"{BRAZE_URL}/campaigns/data_series", query_params=ANY_QUERY_PARAMS)
+
+
+def any_details_request() -> HttpRequest:
+    return HttpRequest(f"{BRAZE_URL}/campaigns/details", query_params=ANY_QUERY_PARAMS)
+
+
+# ---- Responses ------------------------------------------------------------------------------
+
+
+def _response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return HttpResponse(text, status, {**RATE_LIMIT_HEADERS, **(headers or {})})
+
+
+class CampaignsListResponseBuilder:
+    def __init__(self) -> None:
+        self._body = load_fixture("campaigns_list")
+        self._template = self._body["campaigns"][0]
+        self._body["campaigns"] = []
+
+    def with_campaign(self, campaign_id: str, **fields: Any) -> CampaignsListResponseBuilder:
+        self._body["campaigns"].append({**copy.deepcopy(self._template), "id": campaign_id, **fields})
+        return self
+
+    def with_campaigns(self, ids: list[str]) -> CampaignsListResponseBuilder:
+        for campaign_id in ids:
+            self.with_campaign(campaign_id)
+        return self
+
+    def build(self) -> HttpResponse:
+        return _response(self._body)
+
+
+def a_campaigns_list_response() -> CampaignsListResponseBuilder:
+    return CampaignsListResponseBuilder()
+
+
+def a_details_response(**fields: Any) -> HttpResponse:
+    return _response({**load_fixture("campaigns_details"), **fields})
+
+
+class DataSeriesResponseBuilder:
+    """A /campaigns/data_series body: each `with_day` adds the fixture's day for that date."""
+
+    def __init__(self, fixture: str) -> None:
+        self._body = load_fixture(fixture)
+        self._template = self._body["data"][0]
+        self._body["data"] = []
+
+    def with_day(self, time: str | date, **fields: Any) -> DataSeriesResponseBuilder:
+        self._body["data"].append({**copy.deepcopy(self._template), "time": day(time).isoformat(), **fields})
+        return self
+
+    def with_days(self, first: str | date, last: str | date) -> DataSeriesResponseBuilder:
+        for value in days_between(first, last):
+            self.with_day(value)
+        return self
+
+    def without_data(self) -> DataSeriesResponseBuilder:
+        """A 200 whose body lacks `data` (what a proxy error page or a truncated body parses to)."""
+        del self._body["data"]
+        return self
+
+    def body(self) -> dict[str, Any]:
+        return copy.deepcopy(self._body)
+
+    def build(self) -> HttpResponse:
+        return _response(self._body)
+
+
+def a_data_series_response(fixture: str = "data_series") -> DataSeriesResponseBuilder:
+    return DataSeriesResponseBuilder(fixture)
+
+
+def an_error_response(status: int, fixture: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    return _response(load_fixture(fixture), status, headers)

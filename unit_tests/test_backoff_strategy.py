@@ -1,0 +1,128 @@
+"""BrazeBackoffStrategy: 429 waits for X-RateLimit-Reset, anything else backs off exponentially."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from source_braze_campaigns import components, response_cache
+from source_braze_campaigns.components import BrazeBackoffStrategy
+
+NOW = 1_750_000_000.0
+
+
+def _strategy(**fields: object) -> BrazeBackoffStrategy:
+    return BrazeBackoffStrategy(config={}, parameters={}, **fields)
+
+
+def _response(status: int, headers: dict[str, str] | None = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers or {})
+    response.url = "https://rest.iad-01.braze.com/campaigns/data_series?campaign_id=c1"
+    return response
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(components, "time", SimpleNamespace(time=lambda: NOW))
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_given_a_429_with_a_reset_in_30_s_when_backing_off_then_it_waits_until_the_reset() -> None:
+    wait = _strategy().backoff_time(_response(429, {"X-RateLimit-Reset": str(int(NOW) + 30)}), attempt_count=1)
+
+    assert wait == 31  # the reset second itself, plus one so the request lands after it
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_given_a_429_with_a_lower_case_header_when_backing_off_then_the_header_is_found() -> None:
+    wait = _strategy().backoff_time(_response(429, {"x-ratelimit-reset": str(int(NOW) + 10)}), attempt_count=1)
+
+    assert wait == 11
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_given_a_429_with_a_reset_an_hour_away_when_backing_off_then_the_wait_is_capped() -> None:
+    response = _response(429, {"X-RateLimit-Reset": str(int(NOW) + 3600)})
+
+    assert _strategy().backoff_time(response, attempt_count=1) == 600
+    assert _strategy(max_rate_limit_wait_seconds="120").backoff_time(response, attempt_count=1) == 120
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("reset", [str(int(NOW) - 50), str(int(NOW) - 1), str(int(NOW))])
+def test_given_a_429_whose_reset_has_passed_when_backing_off_then_it_still_waits_one_second(reset: str) -> None:
+    assert _strategy().backoff_time(_response(429, {"X-RateLimit-Reset": reset}), attempt_count=3) == 1
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("headers", [{}, {"X-RateLimit-Reset": "soon"}, {"X-RateLimit-Reset": ""}])
+def test_given_a_429_without_a_usable_reset_when_backing_off_then_it_waits_the_factor(headers: dict[str, str]) -> None:
+    assert _strategy().backoff_time(_response(429, headers), attempt_count=1) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_given_server_errors_when_backing_off_then_waits_double_from_two_seconds(status: int) -> None:
+    strategy = _strategy()
+    # Braze sends X-RateLimit-Reset on every response: a 5xx must not wait for the rate-limit window.
+    response = _response(status, {"X-RateLimit-Reset": str(int(NOW) + 3000)})
+
+    waits = [strategy.backoff_time(response, attempt_count=attempt) for attempt in range(1, 6)]
+
+    assert waits == [2, 4, 8, 16, 32]
+
+
+def test_given_a_connection_error_when_backing_off_then_waits_are_exponential() -> None:
+    strategy = _strategy()
+
+    waits = [strategy.backoff_time(requests.ConnectionError("reset"), attempt_count=n) for n in range(1, 4)]
+
+    assert waits == [2, 4, 8]
+
+
+def test_given_the_manifest_factor_as_a_string_when_building_then_it_is_a_number() -> None:
+    strategy = _strategy(factor_seconds="0.5", max_rate_limit_wait_seconds="10")
+
+    assert strategy.backoff_time(_response(503), attempt_count=3) == 2.0
+    assert strategy.max_rate_limit_wait_seconds == 10.0
+
+
+def _cache_with(folder: Path, keys: list[str]) -> Path:
+    database = folder / response_cache.SHARED_FILE
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, value BLOB)")
+        db.executemany("INSERT INTO responses VALUES (?, x'00')", [(key,) for key in keys])
+    return database
+
+
+def _cached_keys(database: Path) -> set[str]:
+    with sqlite3.connect(database) as db:
+        return {row[0] for row in db.execute("SELECT key FROM responses")}
+
+
+def test_given_a_200_with_a_bad_body_when_backing_off_then_its_cached_copy_is_evicted_and_it_retries(
+    request_cache_folder: Path,
+) -> None:
+    database = _cache_with(request_cache_folder, ["bad-body-key", "other-key"])
+    response = _response(200)
+    response.cache_key = "bad-body-key"  # what requests_cache puts on the responses it stores
+
+    wait = _strategy().backoff_time(response, attempt_count=1)
+
+    assert wait == 2
+    assert _cached_keys(database) == {"other-key"}
+
+
+def test_given_a_server_error_when_backing_off_then_the_cache_is_left_alone(request_cache_folder: Path) -> None:
+    database = _cache_with(request_cache_folder, ["a-key"])
+    response = _response(500)
+    response.cache_key = "a-key"
+
+    _strategy().backoff_time(response, attempt_count=1)
+
+    assert _cached_keys(database) == {"a-key"}

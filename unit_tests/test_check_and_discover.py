@@ -1,0 +1,105 @@
+"""check (one page of the list, one campaign's details, one data_series window) and discover."""
+
+from __future__ import annotations
+
+from airbyte_cdk.models import Status, SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from unit_tests.builders import (
+    ConfigBuilder,
+    a_campaigns_list_response,
+    a_data_series_response,
+    a_details_request,
+    a_details_response,
+    a_list_request,
+    an_error_response,
+    any_data_series_request,
+)
+from unit_tests.harness import run_check, run_discover, sent_requests
+
+
+def _status(output: object) -> object:
+    (message,) = output.connection_status_messages
+    return message.connectionStatus
+
+
+def _mock_all_ok(http_mocker: HttpMocker) -> None:
+    http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+    http_mocker.get(a_details_request("c1"), a_details_response())
+    http_mocker.get(any_data_series_request(), a_data_series_response().with_day("2025-01-02").build())
+
+
+def test_given_a_key_with_every_permission_when_checking_then_it_succeeds() -> None:
+    with HttpMocker() as http_mocker:
+        _mock_all_ok(http_mocker)
+
+        output = run_check(ConfigBuilder().build())
+
+    assert _status(output).status == Status.SUCCEEDED
+
+
+def test_given_an_invalid_key_when_checking_then_it_fails_saying_so() -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.get(a_list_request(), an_error_response(401, "error_invalid_api_key"))
+
+        output = run_check(ConfigBuilder().build())
+
+    status = _status(output)
+    assert status.status == Status.FAILED
+    assert "401" in status.message and "api_key" in status.message
+
+
+def test_given_a_key_without_data_series_when_checking_then_it_fails_naming_the_permission() -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        http_mocker.get(a_details_request("c1"), a_details_response())
+        http_mocker.get(any_data_series_request(), an_error_response(403, "error_access_denied"))
+
+        output = run_check(ConfigBuilder().build())
+
+    status = _status(output)
+    assert status.status == Status.FAILED
+    assert "campaigns.data_series" in status.message
+
+
+def test_given_a_key_without_details_when_checking_then_it_fails_naming_the_permission() -> None:
+    with HttpMocker() as http_mocker:
+        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        http_mocker.get(a_details_request("c1"), an_error_response(403, "error_access_denied"))
+        http_mocker.get(any_data_series_request(), a_data_series_response().with_day("2025-01-02").build())
+
+        output = run_check(ConfigBuilder().build())
+
+    status = _status(output)
+    assert status.status == Status.FAILED
+    assert "campaigns.details" in status.message
+
+
+def test_given_a_config_when_discovering_then_four_streams_with_their_keys_and_cursors() -> None:
+    output = run_discover(ConfigBuilder().build())
+
+    streams = {stream.name: stream for stream in output.catalog.catalog.streams}
+    assert set(streams) == {"campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations"}
+    assert streams["campaigns"].source_defined_primary_key == [["id"]]
+    assert streams["campaigns_details"].source_defined_primary_key == [["campaign_id"]]
+    assert streams["campaigns_analytics"].source_defined_primary_key == [["campaign_id"], ["time"]]
+    assert streams["campaigns_analytics_variations"].source_defined_primary_key == [
+        ["campaign_id"],
+        ["time"],
+        ["channel"],
+        ["variation_key"],
+    ]
+    for name in ("campaigns_analytics", "campaigns_analytics_variations"):
+        assert streams[name].default_cursor_field == ["time"]
+        assert SyncMode.incremental in streams[name].supported_sync_modes
+    for name in ("campaigns", "campaigns_details"):
+        assert streams[name].supported_sync_modes == [SyncMode.full_refresh]
+
+
+def test_given_a_config_when_discovering_then_no_request_is_sent() -> None:
+    with HttpMocker() as http_mocker:
+        output = run_discover(ConfigBuilder().build())
+
+        assert sent_requests(http_mocker, "/campaigns/list") == []
+        assert sent_requests(http_mocker, "/campaigns/data_series") == []
+    assert output.catalog.catalog.streams

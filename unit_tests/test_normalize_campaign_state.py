@@ -1,0 +1,106 @@
+"""NormalizeCampaignState: a saved per-campaign state made safe and cheap to resume from.
+
+A campaign missing from the state starts at start_date (not at the global cursor), a campaign
+older than the last completed sync resumes from that sync's day, a cursor that is not a day
+restarts its campaign, and a cursor after the last day is brought back to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from source_braze_campaigns.components import NormalizeCampaignState
+from unit_tests.harness import per_campaign_state
+
+CONFIG = {"start_date": "2025-01-01", "end_date": "2025-06-30"}
+PER_CAMPAIGN_WITH_GLOBAL = per_campaign_state({"c1": "2025-03-01", "c2": "2025-02-01"}, with_global="2025-03-01")
+
+
+def _migration(config: dict[str, Any] | None = None) -> NormalizeCampaignState:
+    return NormalizeCampaignState(config=CONFIG if config is None else config, parameters={})
+
+
+def _cursors(state: Any) -> dict[str, str]:
+    return {entry["partition"]["campaign_id"]: entry["cursor"]["time"] for entry in state["states"]}
+
+
+def test_given_a_completed_sync_cursor_when_migrating_then_it_is_dropped_and_older_campaigns_resume_from_it() -> None:
+    """The CDK writes `state` (the latest day on any campaign) only after a sync read every campaign
+    through its last day, so a campaign with an older cursor (stopped, never sent) was asked up to
+    that day too and need not be read again from its own last data day."""
+    migration = _migration()
+
+    assert migration.should_migrate(PER_CAMPAIGN_WITH_GLOBAL)
+    migrated = migration.migrate(PER_CAMPAIGN_WITH_GLOBAL)
+
+    assert "state" not in migrated
+    assert _cursors(migrated) == {"c1": "2025-03-01", "c2": "2025-03-01"}
+    assert {name: value for name, value in migrated.items() if name != "states"} == {
+        name: value for name, value in PER_CAMPAIGN_WITH_GLOBAL.items() if name not in ("states", "state")
+    }
+
+
+def test_given_a_completed_sync_cursor_after_the_end_date_when_migrating_then_campaigns_resume_from_the_end_date() -> (
+    None
+):
+    state = per_campaign_state({"c1": "2025-02-01"}, with_global="2025-09-01")
+
+    assert _cursors(_migration().migrate(state)) == {"c1": "2025-06-30"}
+
+
+@pytest.mark.parametrize("completed", ["not a day", "", None])
+def test_given_a_completed_sync_cursor_that_is_not_a_day_when_migrating_then_cursors_are_kept(completed: Any) -> None:
+    state = per_campaign_state({"c1": "2025-02-01"})
+    state["state"] = {"time": completed}
+
+    migrated = _migration().migrate(state)
+
+    assert _cursors(migrated) == {"c1": "2025-02-01"}
+    assert "state" not in migrated
+
+
+def test_given_no_completed_sync_cursor_when_migrating_then_each_campaign_keeps_its_own_cursor() -> None:
+    state = per_campaign_state({"c1": "2025-03-01", "c2": "2025-02-01"})
+
+    assert _cursors(_migration().migrate(state)) == {"c1": "2025-03-01", "c2": "2025-02-01"}
+
+
+def test_given_a_migrated_state_when_migrating_again_then_it_is_unchanged() -> None:
+    migration = _migration()
+    once = migration.migrate(PER_CAMPAIGN_WITH_GLOBAL)
+
+    assert migration.migrate(once) == once
+
+
+@pytest.mark.parametrize("cursor", ["2025-13-01", "yesterday", "", None, 20250301, "2025-03-01T00:00:00"])
+def test_given_a_cursor_that_is_not_a_day_when_migrating_then_that_campaign_restarts_and_the_others_keep_theirs(
+    cursor: Any,
+) -> None:
+    state = per_campaign_state({"c1": "2025-03-01", "c2": "2025-02-01"})
+    state["states"][1]["cursor"]["time"] = cursor
+
+    assert _cursors(_migration().migrate(state)) == {"c1": "2025-03-01"}
+
+
+def test_given_a_cursor_after_the_end_date_when_migrating_then_it_is_brought_back_to_the_end_date() -> None:
+    state = per_campaign_state({"c1": "2025-09-01", "c2": "2025-02-01"})
+
+    assert _cursors(_migration().migrate(state)) == {"c1": "2025-06-30", "c2": "2025-02-01"}
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        pytest.param({}, id="no state"),
+        pytest.param({"time": "2025-03-01"}, id="a legacy single cursor"),
+        pytest.param(
+            {**per_campaign_state({"c1": "2025-03-01"}, with_global="2025-03-01"), "use_global_cursor": True},
+            id="the CDK's global cursor (above 10,000 campaigns)",
+        ),
+        pytest.param({"use_global_cursor": True, "state": {"time": "2025-03-01"}}, id="global cursor only"),
+    ],
+)
+def test_given_a_state_that_is_not_per_campaign_when_checking_then_it_is_left_as_it_is(state: dict[str, Any]) -> None:
+    assert not _migration().should_migrate(state)
