@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from source_braze_campaigns import components, response_cache
+from source_braze_campaigns import errors, response_cache
 from source_braze_campaigns.components import BrazeBackoffStrategy
 
 NOW = 1_750_000_000.0
@@ -29,7 +29,7 @@ def _response(status: int, headers: dict[str, str] | None = None) -> requests.Re
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(components, "time", SimpleNamespace(time=lambda: NOW))
+    monkeypatch.setattr(errors, "time", SimpleNamespace(time=lambda: NOW))
 
 
 @pytest.mark.usefixtures("frozen_clock")

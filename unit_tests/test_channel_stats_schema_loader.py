@@ -11,12 +11,12 @@ import jsonschema
 import pytest
 import yaml
 
-from source_braze_campaigns import components
+from source_braze_campaigns import schema_loader
 from source_braze_campaigns.components import ChannelStatsSchemaLoader, build_schema, flatten_day
 from source_braze_campaigns.source import MANIFEST
 from unit_tests.builders import load_fixture
 
-SHARED = Path(components.__file__).parent / "schemas" / "shared"
+SHARED = schema_loader.SHARED_SCHEMAS
 CROSS_CHANNEL = {"outcomes.json", "variation.json"}
 
 
@@ -102,7 +102,7 @@ def test_given_two_fragments_typing_one_field_differently_when_building_then_it_
     shared = tmp_path / "shared"
     shutil.copytree(SHARED, shared)
     (shared / "odd.json").write_text(json.dumps({"properties": {"sent": {"type": ["null", "string"]}}}))
-    monkeypatch.setattr(components, "SHARED_SCHEMAS", shared)
+    monkeypatch.setattr(schema_loader, "SHARED_SCHEMAS", shared)
 
     with pytest.raises(ValueError, match="sent"):
         build_schema({**CHANNELS, "odd_channel": "odd.json"}, flatten=True)
