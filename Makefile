@@ -27,4 +27,4 @@ bench: install
 	$(BIN)/python -m integration_tests.bench
 
 clean:
-	rm -rf $(VENV) .venv-* build *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-* build *.egg-info .pytest_cache .demo .bench .image-cache secrets
