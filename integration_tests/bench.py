@@ -1,0 +1,753 @@
+"""The benchmark of issue 5: `make bench` (= `.venv/bin/python -m integration_tests.bench`).
+
+Measured in one run, against the Braze sandbox started as a separate process (so its CPU is
+not the connector's), with the data of `--days` days:
+1. this connector (the installed console script, full catalog, analytics streams incremental)
+   at each num_workers and campaign count: a first sync, then an incremental sync a day later
+   (the sandbox's today and end_date move on, the state of the first sync is passed);
+2. the floor: the same data_series requests, at the same concurrency, doing nothing else
+   (`integration_tests/bench_floor.py`), for the whole sync and for a data_series-only run;
+3. CPU cost at zero latency: campaigns_analytics only, against a plain requests + json loop
+   (`integration_tests/benchkit/plain_loop.py`) fetching the same responses;
+4. Airbyte's `airbyte-source-braze` from PyPI in `.venv-bench-braze`, on the same data;
+5. `spec` start-up time;
+then a py-spy profile of the connector at zero latency. Everything goes to docs/benchmarks.md
+(`--out`), raw numbers to .bench/results.json. `--quick` runs tiny sizes (the smoke test);
+`--full` adds 1,000 campaigns at num_workers 1 (about 12 more minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from integration_tests.benchkit import machine, their_connector
+from integration_tests.benchkit.measure import Output, run_measured, summarize
+from integration_tests.benchkit.profile import analyse, py_spy, thread_states
+from integration_tests.benchkit.report import render
+from integration_tests.benchkit.sandbox_process import SandboxProcess, SandboxSettings
+from integration_tests.sandbox import BrazeData, parse_iso_datetime
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".bench"
+OURS = Path(sys.executable).parent / "source-braze-campaigns"
+API_KEY = "sandbox-key"
+DATA_SERIES = "/campaigns/data_series"
+ALL_STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
+ANALYTICS = ("campaigns_analytics", "campaigns_analytics_variations")
+Pair = tuple[str, str]
+
+
+# ---------------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    campaigns: tuple[int, ...]
+    workers: tuple[int, ...]
+    days: int
+    latency_ms: float
+    skip: tuple[tuple[int, int], ...]  # (campaigns, workers) not run
+    data_series_only: tuple[tuple[int, int], ...]
+    all_request_floors: tuple[int, ...]  # campaign counts with a floor of every request too
+    cpu_campaigns: int
+    cpu_workers: tuple[int, ...]
+    theirs_campaigns: int | None
+    spec_runs: int
+    best_of: int
+    profile: bool
+    thread_profile: tuple[int, int] | None = None  # (campaigns, workers) of the latency thread profile
+
+
+FULL = Plan(
+    name="standard",
+    campaigns=(100, 1000),
+    workers=(1, 4, 16),
+    days=365,
+    latency_ms=100,
+    skip=((1000, 1),),
+    data_series_only=((100, 1), (100, 4), (100, 16), (1000, 16)),
+    all_request_floors=(100,),
+    cpu_campaigns=300,
+    cpu_workers=(1, 2),
+    theirs_campaigns=100,
+    spec_runs=5,
+    best_of=2,
+    profile=True,
+    thread_profile=(100, 4),
+)
+QUICK = Plan(
+    name="quick",
+    campaigns=(6,),
+    workers=(1, 4),
+    days=40,
+    latency_ms=20,
+    skip=(),
+    data_series_only=((6, 4),),
+    all_request_floors=(6,),
+    cpu_campaigns=6,
+    cpu_workers=(1,),
+    theirs_campaigns=None,
+    spec_runs=2,
+    best_of=1,
+    profile=False,
+)
+
+
+# ---------------------------------------------------------------------------------- results
+@dataclass
+class Floor:
+    workers: int
+    requests: int
+    wall_s: float
+    process_wall_s: float
+    max_in_flight: int
+    statuses: dict[str, int]
+    reused: bool = False  # the same requests were timed already (same sandbox day, same pool size)
+
+
+@dataclass
+class Sync:
+    """One connector process against the sandbox."""
+
+    connector: str  # "ours" | "theirs"
+    kind: str  # "first" | "incremental" | "data_series only" | "cpu"
+    campaigns: int
+    workers: int
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+    returncode: int
+    requests: dict[str, int]
+    max_in_flight: int
+    statuses: dict[str, int]
+    records: dict[str, int]
+    errors: list[str]
+    floor: Floor | None = None
+    floor_all: Floor | None = None
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+
+@dataclass
+class PlainLoop:
+    campaigns: int
+    wall_s: float
+    process_wall_s: float
+    records: int
+    requests: int
+    runs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    """(campaign, day) pairs of campaigns_analytics against the sandbox's ground truth."""
+
+    truth: int
+    ours: int
+    theirs: int
+    ours_missing: int
+    ours_extra: int
+    ours_duplicates: int
+    theirs_missing: int
+    theirs_extra: int
+    theirs_duplicates: int
+    theirs_missing_campaigns: int  # campaigns with data of which theirs has no day at all
+    theirs_unlisted_campaigns: int  # ... of which its campaigns stream did not list
+    theirs_missing_not_requested: int  # missed days that no request of theirs covered
+    theirs_missing_requested: int  # missed days inside a window it requested
+    only_ours: int
+    only_theirs: int
+    truth_campaigns: int
+
+
+@dataclass
+class Results:
+    plan: dict[str, Any]
+    started_at: str
+    today: str
+    start_date: str
+    machine: dict[str, str]
+    spec_s: dict[str, list[float]] = field(default_factory=dict)
+    syncs: list[Sync] = field(default_factory=list)
+    plain_loop: PlainLoop | None = None
+    cpu_same_requests: bool | None = None
+    theirs_setup: dict[str, Any] | None = None
+    theirs_note: str = ""
+    coverage: Coverage | None = None
+    profiles: dict[str, Any] = field(default_factory=dict)
+    thread_profile: dict[str, Any] | None = None
+    profile_note: str = ""
+    phases: list[tuple[str, float]] = field(default_factory=list)
+    duration_s: float = 0.0
+    load_after: str = ""
+    skipped: list[str] = field(default_factory=list)
+
+    def spec_median(self, connector: str) -> float:
+        runs = self.spec_s.get(connector) or [0.0]
+        return statistics.median(runs)
+
+    @classmethod
+    def load(cls, path: Path) -> Results:
+        """Results saved by a run (`.bench/<plan>/results.json`), to render the report again."""
+        raw = json.loads(path.read_text())
+
+        def floor(value: dict[str, Any] | None) -> Floor | None:
+            return None if value is None else Floor(**value)
+
+        raw["syncs"] = [
+            Sync(**{**sync, "floor": floor(sync["floor"]), "floor_all": floor(sync["floor_all"])})
+            for sync in raw["syncs"]
+        ]
+        raw["plain_loop"] = PlainLoop(**raw["plain_loop"]) if raw["plain_loop"] else None
+        raw["coverage"] = Coverage(**raw["coverage"]) if raw["coverage"] else None
+        raw["phases"] = [tuple(phase) for phase in raw["phases"]]
+        return cls(**raw)
+
+
+# ---------------------------------------------------------------------------------- helpers
+class Clock:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def log(self, message: str) -> None:
+        sys.stderr.write(f"[bench {self.elapsed():7.1f}s] {message}\n")
+        sys.stderr.flush()
+
+
+def write_json(path: Path, content: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content))
+    return path
+
+
+def ours_config(sandbox: SandboxProcess, start: date, end: date, workers: int) -> dict[str, Any]:
+    return {
+        "url": sandbox.url,
+        "api_key": API_KEY,
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "num_workers": workers,
+    }
+
+
+def configured_catalog(discovered: dict[str, Any], streams: Iterable[str]) -> dict[str, Any]:
+    by_name = {stream["name"]: stream for stream in discovered["streams"]}
+    configured = []
+    for name in streams:
+        stream = by_name[name]
+        if name in ANALYTICS:
+            configured.append(
+                {
+                    "stream": stream,
+                    "sync_mode": "incremental",
+                    "destination_sync_mode": "append_dedup",
+                    "cursor_field": stream["default_cursor_field"],
+                    "primary_key": stream["source_defined_primary_key"],
+                }
+            )
+        else:
+            configured.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
+    return {"streams": configured}
+
+
+def discovered_catalog(script: Path, config: dict[str, Any], folder: Path) -> dict[str, Any]:
+    run = run_measured(
+        [str(script), "discover", "--config", str(write_json(folder / "config.json", config))],
+        folder / "discover.jsonl",
+        folder / "discover.err",
+        cwd=folder,
+    )
+    for line in run.stdout_path.read_text().splitlines():
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if message.get("type") == "CATALOG":
+            return dict(message["catalog"])
+    raise RuntimeError(f"discover printed no catalog: {run.stderr_tail()}")
+
+
+def data_series_entries(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"path": e["path"], "query": e["query"]} for e in log if e["path"] == DATA_SERIES]
+
+
+def api_entries(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"path": e["path"], "query": e["query"]} for e in log]
+
+
+def warm_up_entries(data: BrazeData, start: date, end: date) -> list[dict[str, Any]]:
+    """100-day windows over every campaign: fills the sandbox's per-day cache before timing."""
+    entries = []
+    for campaign_id in data.campaign_ids():
+        last = end
+        while last >= start:
+            length = min(100, (last - start).days + 1)
+            query = {"campaign_id": campaign_id, "length": str(length), "ending_at": f"{last}T23:59:59+00:00"}
+            entries.append({"path": DATA_SERIES, "query": query})
+            last -= timedelta(days=length)
+    return entries
+
+
+# ---------------------------------------------------------------------------------- the bench
+class Bench:
+    def __init__(self, plan: Plan, out: Path, with_theirs: bool, work: Path = WORK) -> None:
+        self.plan = plan
+        self.out = out
+        self.with_theirs = with_theirs
+        self.clock = Clock()
+        self.today = datetime.now(UTC).date()
+        self.start = self.today - timedelta(days=plan.days - 1)
+        self.work = work / plan.name
+        self.results = Results(
+            plan=asdict(plan),
+            started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            today=self.today.isoformat(),
+            start_date=self.start.isoformat(),
+            machine={
+                "nproc": str(os.cpu_count()),
+                "cpu": machine.cpu_model(),
+                "memory": machine.memory_gib(),
+                "load_before": machine.load_average(),
+                "python": sys.version.split()[0],
+                "airbyte-cdk": machine.version("airbyte-cdk"),
+                "source-braze-campaigns": machine.version("source-braze-campaigns"),
+                "requests": machine.version("requests"),
+                "orjson": machine.version("orjson"),
+                "py-spy": machine.version("py-spy"),
+                "commit": machine.git_commit(),
+            },
+        )
+        self._ours_catalog: dict[str, Any] | None = None
+        self._ours_pairs: tuple[set[Pair], int] | None = None
+        self._run_number = 0
+        self._floors: dict[tuple[str, str, int, tuple[str, ...]], Floor] = {}
+
+    # -------------------------------------------------------------- plumbing
+    def phase(self, name: str, action: Callable[[], None]) -> None:
+        started = time.perf_counter()
+        self.clock.log(f"{name} ...")
+        action()
+        took = time.perf_counter() - started
+        self.results.phases.append((name, took))
+        self.clock.log(f"{name}: {took:.1f} s")
+
+    def folder(self, tag: str) -> Path:
+        self._run_number += 1
+        path = self.work / f"{self._run_number:02d}-{tag}"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def sandbox(self, campaigns: int, latency_ms: float) -> SandboxProcess:
+        settings = SandboxSettings(campaigns=campaigns, days=self.plan.days, today=self.today, latency_ms=latency_ms)
+        return SandboxProcess(settings, self.work / f"sandbox-{campaigns}-{latency_ms:g}ms.log").start()
+
+    def catalog(self, sandbox: SandboxProcess, streams: Iterable[str]) -> dict[str, Any]:
+        if self._ours_catalog is None:
+            config = ours_config(sandbox, self.start, self.today, 1)
+            self._ours_catalog = discovered_catalog(OURS, config, self.folder("ours-discover"))
+        return configured_catalog(self._ours_catalog, streams)
+
+    def read(
+        self,
+        connector: str,
+        kind: str,
+        sandbox: SandboxProcess,
+        config: dict[str, Any],
+        catalog: dict[str, Any],
+        state: list[dict[str, Any]] | None = None,
+        pairs_of: str | None = None,
+        ids_of: str | None = None,
+        script: Path = OURS,
+        profile_to: Path | None = None,
+        profile_threads: bool = False,
+    ) -> tuple[Sync, Output, list[dict[str, Any]]]:
+        folder = self.folder(
+            f"{connector}-{kind.replace(' ', '-')}-{sandbox.settings.campaigns}-w{config.get('num_workers', 1)}"
+        )
+        args = [
+            str(script), "read",
+            "--config", str(write_json(folder / "config.json", config)),
+            "--catalog", str(write_json(folder / "catalog.json", catalog)),
+        ]  # fmt: skip
+        if state is not None:
+            args += ["--state", str(write_json(folder / "state.json", state))]
+        if profile_to is not None:
+            spy = py_spy()
+            assert spy is not None
+            mode = ["--idle", "--threads"] if profile_threads else ["--gil"]
+            args = [spy, "record", *mode, "-f", "raw", "-r", "100", "-o", str(profile_to), "--", *args]
+        sandbox.reset()
+        run = run_measured(args, folder / "stdout.jsonl", folder / "stderr.log", cwd=folder)
+        stats = sandbox.stats()
+        log = sandbox.request_log()
+        output = summarize(run.stdout_path, pairs_of=pairs_of, ids_of=ids_of)
+        run.stdout_path.unlink()  # up to hundreds of MB; the summary is what is kept
+        if run.returncode != 0 or output.errors:
+            self.clock.log(
+                f"  {connector} {kind} exited {run.returncode}; errors {output.errors[:2]}; {run.stderr_tail()}"
+            )
+        sync = Sync(
+            connector=connector,
+            kind=kind,
+            campaigns=sandbox.settings.campaigns,
+            workers=int(config.get("num_workers", 1)),
+            wall_s=run.wall_s,
+            cpu_s=run.cpu_user_s + run.cpu_sys_s,
+            max_rss_mb=run.max_rss_mb,
+            returncode=run.returncode,
+            requests=dict(stats["requests"]),
+            max_in_flight=int(stats["max_in_flight"]),
+            statuses=dict(stats["responses_by_status"]),
+            records=dict(sorted(output.records.items())),
+            errors=output.errors[:3],
+        )
+        self.clock.log(
+            f"  {connector} {kind} {sync.campaigns} campaigns w{sync.workers}: {sync.wall_s:.1f} s, "
+            f"{sync.total_records:,} records, requests {sync.requests}"
+        )
+        return sync, output, log
+
+    def floor(self, sandbox: SandboxProcess, entries: list[dict[str, Any]], workers: int, tag: str) -> Floor:
+        """The floor of `entries` at `workers`; timed once per set of requests and sandbox day."""
+        key = (
+            sandbox.url,
+            sandbox.today.isoformat(),
+            workers,
+            tuple(sorted(json.dumps(e, sort_keys=True) for e in entries)),
+        )
+        if key in self._floors:
+            return replace(self._floors[key], reused=True)
+        folder = self.folder(f"floor-{tag}")
+        path = write_json(folder / "requests.json", entries)
+        sandbox.reset()
+        run = run_measured(
+            [sys.executable, "-m", "integration_tests.bench_floor", "--url", sandbox.url, "--requests", str(path),
+             "--workers", str(workers)],
+            folder / "stdout.json", folder / "stderr.log", cwd=ROOT, env={"BENCH_API_KEY": API_KEY},
+        )  # fmt: skip
+        if run.returncode != 0:
+            raise RuntimeError(f"floor failed: {run.stderr_tail()}")
+        result = json.loads(run.stdout_path.read_text())
+        stats = sandbox.stats()
+        self._floors[key] = Floor(
+            workers=workers,
+            requests=int(result["requests"]),
+            wall_s=float(result["wall_s"]),
+            process_wall_s=run.wall_s,
+            max_in_flight=int(stats["max_in_flight"]),
+            statuses=dict(result["statuses"]),
+        )
+        return self._floors[key]
+
+    def spec_times(self, connector: str, script: Path) -> None:
+        times = []
+        for _ in range(self.plan.spec_runs):
+            folder = self.folder(f"{connector}-spec")
+            run = run_measured([str(script), "spec"], folder / "stdout.jsonl", folder / "stderr.log", cwd=folder)
+            if run.returncode != 0:
+                raise RuntimeError(f"{connector} spec failed: {run.stderr_tail()}")
+            times.append(run.wall_s)
+        self.results.spec_s[connector] = times
+
+    # -------------------------------------------------------------- 1 + 2: syncs and floors
+    def latency_runs(self, campaigns: int) -> None:
+        plan = self.plan
+        sandbox = self.sandbox(campaigns, plan.latency_ms)
+        try:
+            data = BrazeData(seed=1, campaigns=campaigns, days=plan.days, today=self.today)
+            warm = self.floor(sandbox, warm_up_entries(data, self.start, self.today), 32, f"warm-up-{campaigns}")
+            self.clock.log(f"  sandbox {campaigns} warmed up: {warm.requests} requests in {warm.wall_s:.1f} s")
+            full = self.catalog(sandbox, ALL_STREAMS)
+            for workers in plan.workers:
+                if (campaigns, workers) in plan.skip:
+                    self.results.skipped.append(f"{campaigns:,} campaigns at num_workers {workers}")
+                    continue
+                self.sync_pair(sandbox, campaigns, workers, full)
+            for count, workers in plan.data_series_only:
+                if count == campaigns:
+                    self.data_series_only(sandbox, campaigns, workers)
+            if plan.profile and plan.thread_profile and plan.thread_profile[0] == campaigns:
+                self.thread_profile(sandbox, plan.thread_profile[1])
+            if plan.theirs_campaigns == campaigns and self.with_theirs:
+                self.theirs(sandbox, data)
+        finally:
+            sandbox.stop()
+
+    def sync_pair(self, sandbox: SandboxProcess, campaigns: int, workers: int, catalog: dict[str, Any]) -> None:
+        config = ours_config(sandbox, self.start, self.today, workers)
+        pairs_of = "campaigns_analytics" if campaigns == self.plan.theirs_campaigns else None
+        first, output, log = self.read("ours", "first", sandbox, config, catalog, pairs_of=pairs_of)
+        if pairs_of and self._ours_pairs is None:
+            self._ours_pairs = (output.pairs, output.duplicate_pairs)
+        first.floor = self.floor(sandbox, data_series_entries(log), workers, f"first-{campaigns}-w{workers}")
+        if campaigns in self.plan.all_request_floors:
+            first.floor_all = self.floor(sandbox, api_entries(log), workers, f"first-all-{campaigns}-w{workers}")
+        self.results.syncs.append(first)
+        state = list(output.states.values())
+        tomorrow = self.today + timedelta(days=1)
+        sandbox.set_today(tomorrow)
+        try:
+            config = ours_config(sandbox, self.start, tomorrow, workers)
+            incremental, _, log = self.read("ours", "incremental", sandbox, config, catalog, state=state)
+            incremental.floor = self.floor(sandbox, data_series_entries(log), workers, f"incr-{campaigns}-w{workers}")
+        finally:
+            sandbox.set_today(self.today)
+        self.results.syncs.append(incremental)
+
+    def data_series_only(self, sandbox: SandboxProcess, campaigns: int, workers: int) -> None:
+        config = ours_config(sandbox, self.start, self.today, workers)
+        catalog = self.catalog(sandbox, ["campaigns_analytics"])
+        sync, _, log = self.read("ours", "data_series only", sandbox, config, catalog)
+        sync.floor = self.floor(sandbox, data_series_entries(log), workers, f"ds-{campaigns}-w{workers}")
+        self.results.syncs.append(sync)
+
+    # -------------------------------------------------------------- 3: CPU at zero latency
+    def cpu_runs(self) -> None:
+        plan = self.plan
+        sandbox = self.sandbox(plan.cpu_campaigns, 0)
+        try:
+            data = BrazeData(seed=1, campaigns=plan.cpu_campaigns, days=plan.days, today=self.today)
+            self.floor(sandbox, warm_up_entries(data, self.start, self.today), 4, "warm-up-cpu")
+            catalog = self.catalog(sandbox, ["campaigns_analytics"])
+            requested: list[Counter[tuple[str, ...]]] = []
+            for workers in plan.cpu_workers:
+                best: Sync | None = None
+                for _ in range(plan.best_of):
+                    config = ours_config(sandbox, self.start, self.today, workers)
+                    sync, _, log = self.read("ours", "cpu", sandbox, config, catalog)
+                    requested.append(Counter(tuple(sorted(e["query"].items())) for e in data_series_entries(log)))  # type: ignore[misc]
+                    if best is None or sync.wall_s < best.wall_s:
+                        best = sync
+                    if self.results.plain_loop is None:
+                        self.results.plain_loop = self.plain_loop(sandbox, api_entries(log))
+                assert best is not None
+                self.results.syncs.append(best)
+            self.results.cpu_same_requests = all(counter == requested[0] for counter in requested)
+            if plan.profile:
+                self.profiles(sandbox)
+        finally:
+            sandbox.stop()
+
+    def plain_loop(self, sandbox: SandboxProcess, entries: list[dict[str, Any]]) -> PlainLoop:
+        runs: list[tuple[float, float, int]] = []
+        for _ in range(self.plan.best_of):
+            folder = self.folder("plain-loop")
+            path = write_json(folder / "requests.json", entries)
+            run = run_measured(
+                [sys.executable, "-m", "integration_tests.benchkit.plain_loop", "--url", sandbox.url,
+                 "--requests", str(path)],
+                folder / "stdout.jsonl", folder / "stderr.log", cwd=ROOT, env={"BENCH_API_KEY": API_KEY},
+            )  # fmt: skip
+            if run.returncode != 0:
+                raise RuntimeError(f"plain loop failed: {run.stderr_tail()}")
+            inner = json.loads(run.stderr_path.read_text().strip().splitlines()[-1])
+            records = summarize(run.stdout_path).total_records
+            run.stdout_path.unlink()
+            runs.append((float(inner["wall_s"]), run.wall_s, records))
+        inner_best, process_best, records = min(runs)
+        self.clock.log(f"  plain loop: {records:,} records in {inner_best:.2f} s ({process_best:.2f} s with start-up)")
+        return PlainLoop(
+            campaigns=self.plan.cpu_campaigns,
+            wall_s=inner_best,
+            process_wall_s=process_best,
+            records=records,
+            requests=len(entries),
+            runs=[wall for wall, _, _ in runs],
+        )
+
+    def profiles(self, sandbox: SandboxProcess) -> None:
+        """CPU profiles (`py-spy --gil`) at zero latency, num_workers 1."""
+        if py_spy() is None:
+            self.results.profile_note = "py-spy is not installed in this environment: no profile taken."
+            return
+        for name, streams in (("campaigns_analytics only", ["campaigns_analytics"]), ("full catalog", ALL_STREAMS)):
+            target = self.work / f"profile-{name.replace(' ', '-')}.txt"
+            config = ours_config(sandbox, self.start, self.today, 1)
+            sync, _, _ = self.read(
+                "ours", "profiled", sandbox, config, self.catalog(sandbox, streams), profile_to=target
+            )
+            if not target.exists():
+                self.results.profile_note = f"py-spy wrote no profile ({name})."
+                continue
+            profile = analyse(target)
+            self.results.profiles[name] = {
+                "campaigns": sandbox.settings.campaigns,
+                "workers": 1,
+                "records": sync.total_records,
+                "wall_s": sync.wall_s,
+                "samples": profile.samples,
+                "by_activity": profile.by_activity,
+                "top_ours": profile.top_ours,
+                "hotspots": profile.hotspots,
+                "raw": str(target.relative_to(ROOT)),
+            }
+
+    def thread_profile(self, sandbox: SandboxProcess, workers: int) -> None:
+        """Where the threads of a full-catalog first sync wait, at the bench's latency (`py-spy --idle --threads`)."""
+        if py_spy() is None:
+            return
+        target = self.work / f"profile-threads-{sandbox.settings.campaigns}-w{workers}.txt"
+        config = ours_config(sandbox, self.start, self.today, workers)
+        catalog = self.catalog(sandbox, ALL_STREAMS)
+        sync, _, _ = self.read("ours", "profiled", sandbox, config, catalog, profile_to=target, profile_threads=True)
+        if not target.exists():
+            return
+        self.results.thread_profile = {
+            "campaigns": sandbox.settings.campaigns,
+            "workers": workers,
+            "wall_s": sync.wall_s,
+            "states": {group: states.most_common() for group, states in thread_states(target).items()},
+            "raw": str(target.relative_to(ROOT)),
+        }
+
+    # -------------------------------------------------------------- 4: Airbyte's connector
+    def theirs(self, sandbox: SandboxProcess, data: BrazeData) -> None:
+        setup = self.results.theirs_setup
+        if not setup or not setup.get("chosen"):
+            self.results.theirs_note = "Airbyte's connector could not be set up: not run."
+            return
+        script = their_connector.console_script()
+        config = {"url": sandbox.url, "api_key": API_KEY, "start_date": self.start.isoformat()}
+        discovered = discovered_catalog(script, config, self.folder("theirs-discover"))
+        catalog = their_connector.configured_catalog(discovered)
+        sync, output, log = self.read(
+            "theirs",
+            "first",
+            sandbox,
+            config,
+            catalog,
+            pairs_of="campaigns_analytics",
+            ids_of="campaigns",
+            script=script,
+        )
+        sync.floor = self.floor(sandbox, data_series_entries(log), 1, "theirs")
+        self.results.syncs.append(sync)
+        self.spec_times("theirs", script)
+        ours_pairs, ours_duplicates = self._ours_pairs or (set(), 0)
+        self.results.coverage = coverage(data, self.start, self.today, ours_pairs, ours_duplicates, output, log)
+
+    # -------------------------------------------------------------- all
+    def run(self) -> Results:
+        plan = self.plan
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        if self.with_theirs and plan.theirs_campaigns:
+            self.phase("set up Airbyte's connector", self.setup_theirs)
+        self.clock = Clock()  # the bench proper starts here; set-up is reported apart
+        self.results.machine["load_before"] = machine.load_average()
+        self.phase("spec start-up", lambda: self.spec_times("ours", OURS))
+        for campaigns in plan.campaigns:
+            self.phase(
+                f"{campaigns:,} campaigns, latency {plan.latency_ms:g} ms", lambda c=campaigns: self.latency_runs(c)
+            )
+        self.phase(f"CPU at zero latency ({plan.cpu_campaigns} campaigns)", self.cpu_runs)
+        self.results.duration_s = self.clock.elapsed()
+        self.results.load_after = machine.load_average()
+        return self.results
+
+    def setup_theirs(self) -> None:
+        self.results.theirs_setup = their_connector.ensure(log=self.clock.log)
+
+
+def coverage(
+    data: BrazeData,
+    start: date,
+    today: date,
+    ours_pairs: set[Pair],
+    ours_duplicates: int,
+    theirs: Output,
+    theirs_log: list[dict[str, Any]],
+) -> Coverage:
+    truth = {
+        (campaign_id, day.isoformat())
+        for campaign_id in data.campaign_ids()
+        for day in data.expected_days(campaign_id, start, today, today)
+    }
+    truth_campaigns = {campaign_id for campaign_id, _ in truth}
+    theirs_pairs = theirs.pairs
+    missing = truth - theirs_pairs
+    covered: set[Pair] = set()
+    for entry in data_series_entries(theirs_log):
+        query = entry["query"]
+        ending = query.get("ending_at")
+        first, last = BrazeData.window(int(query["length"]), parse_iso_datetime(ending) if ending else None, today)
+        day = first
+        while day <= last:
+            covered.add((query["campaign_id"], day.isoformat()))
+            day += timedelta(days=1)
+    theirs_campaigns = {campaign_id for campaign_id, _ in theirs_pairs}
+    missing_campaigns = truth_campaigns - theirs_campaigns
+    return Coverage(
+        truth=len(truth),
+        ours=len(ours_pairs),
+        theirs=len(theirs_pairs),
+        ours_missing=len(truth - ours_pairs),
+        ours_extra=len(ours_pairs - truth),
+        ours_duplicates=ours_duplicates,
+        theirs_missing=len(missing),
+        theirs_extra=len(theirs_pairs - truth),
+        theirs_duplicates=theirs.duplicate_pairs,
+        theirs_missing_campaigns=len(missing_campaigns),
+        theirs_unlisted_campaigns=len(missing_campaigns - theirs.ids),
+        theirs_missing_not_requested=len(missing - covered),
+        theirs_missing_requested=len(missing & covered),
+        only_ours=len(ours_pairs - theirs_pairs),
+        only_theirs=len(theirs_pairs - ours_pairs),
+        truth_campaigns=len(truth_campaigns),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m integration_tests.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
+    parser.add_argument("--full", action="store_true", help="also 1,000 campaigns at num_workers 1 (~12 min more)")
+    parser.add_argument("--theirs", dest="theirs", action="store_true", default=None, help="run Airbyte's connector")
+    parser.add_argument("--no-theirs", dest="theirs", action="store_false", help="skip Airbyte's connector")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--work", type=Path, default=WORK, help="scratch folder (default .bench/)")
+    parser.add_argument("--render", type=Path, help="only write the report again from a results.json")
+    args = parser.parse_args(argv)
+    if args.render:
+        saved = Results.load(args.render)
+        args.out.write_text(
+            render(
+                saved, "make bench" if saved.plan["name"] == "standard" else "python -m integration_tests.bench --quick"
+            )
+        )
+        return 0
+    plan = QUICK if args.quick else FULL
+    if args.full:
+        plan = replace(plan, skip=())
+    if args.quick and args.theirs:
+        plan = replace(plan, theirs_campaigns=plan.campaigns[0])
+    with_theirs = args.theirs if args.theirs is not None else not args.quick
+    results = Bench(plan, args.out, with_theirs, args.work).run()
+    command = "make bench" if not args.quick else "python -m integration_tests.bench --quick"
+    if args.full:
+        command = "python -m integration_tests.bench --full"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(results, command))
+    write_json(args.work / plan.name / "results.json", asdict(results))
+    sys.stderr.write(f"bench done in {results.duration_s / 60:.1f} min; wrote {args.out}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pieces of the benchmark (`python -m integration_tests.bench`): processes, scripts, report."""
