@@ -5,18 +5,18 @@ components fall short; everything else (requests, auth, retries, rate limits, pa
 state, concurrency) is declared in manifest.yaml.
 """
 
-from source_braze_campaigns.errors import BrazeBackoffStrategy, SkipMissingCampaign
+from source_braze_campaigns.errors import BrazeBackoffStrategy, BrazeErrorHandler
 from source_braze_campaigns.records import DataSeriesExtractor, SelectedCampaigns, flatten_day
 from source_braze_campaigns.schema_loader import ChannelStatsSchemaLoader, build_schema
 from source_braze_campaigns.state import NormalizeCampaignState
 
 __all__ = [
     "BrazeBackoffStrategy",
+    "BrazeErrorHandler",
     "ChannelStatsSchemaLoader",
     "DataSeriesExtractor",
     "NormalizeCampaignState",
     "SelectedCampaigns",
-    "SkipMissingCampaign",
     "build_schema",
     "flatten_day",
 ]

@@ -20,6 +20,9 @@ from source_braze_campaigns.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
 
+# The attribute under which the error handler keeps a body it already decoded.
+BRAZE_BODY = "braze_body"
+
 
 def _as_bool(value: Any) -> bool:
     return value is True or str(value).strip().lower() == "true"
@@ -57,7 +60,8 @@ class DataSeriesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         campaign_id = campaign_of(response.request)
         try:
-            days = orjson.loads(response.content).get("data")
+            body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
+            days = body.get("data")
         except (orjson.JSONDecodeError, AttributeError) as error:
             raise _bad_body(campaign_id) from error
         if not isinstance(days, list):
