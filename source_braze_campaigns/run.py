@@ -46,11 +46,17 @@ def _source(args: list[str]) -> SourceBrazeCampaigns | None:
     config_path = AirbyteEntrypoint.extract_config(args)
     state_path = AirbyteEntrypoint.extract_state(args)
     try:
+        state = SourceBrazeCampaigns.read_state(state_path) if state_path else None
+    except Exception as error:  # noqa: BLE001 - reported to the platform as a trace message
+        message = f"The state file is not a valid Airbyte state (a list of state messages): {error}"
+        _emit(_config_error(message, type(error).__name__))
+        return None
+    try:
         config = SourceBrazeCampaigns.read_config(config_path) if config_path else None
         source = SourceBrazeCampaigns(
             catalog=SourceBrazeCampaigns.read_catalog(catalog_path) if catalog_path else None,
             config=config,
-            state=SourceBrazeCampaigns.read_state(state_path) if state_path else None,
+            state=state,
         )
     except Exception as error:  # noqa: BLE001 - reported to the platform as a trace message
         _emit(_config_error(f"Could not start the connector: {error}", type(error).__name__))

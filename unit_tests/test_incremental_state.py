@@ -133,7 +133,7 @@ def test_given_a_campaign_created_after_the_last_sync_when_syncing_then_it_is_re
     assert {record["campaign_id"] for record in records_of(output, "campaigns_analytics")} == {"old", "new"}
 
 
-def test_given_a_saved_cursor_after_the_end_date_when_syncing_then_the_lookback_before_the_end_is_read() -> None:
+def test_given_a_saved_cursor_after_the_end_date_when_syncing_then_the_campaign_is_read_from_start_date() -> None:
     config = (
         ConfigBuilder().with_start_date("2025-01-01").with_end_date("2025-06-30").with_lookback_window_days(5).build()
     )
@@ -141,4 +141,4 @@ def test_given_a_saved_cursor_after_the_end_date_when_syncing_then_the_lookback_
 
     _, sent = _sync(config, "campaigns_analytics", last_day_with_data="2025-06-30", state=state)
 
-    assert sorted(_requested_days(sent)) == days_between("2025-06-25", "2025-06-30")
+    assert sorted(_requested_days(sent)) == days_between("2025-01-01", "2025-06-30")

@@ -7,6 +7,7 @@ restarts its campaign, and a cursor after the last day is brought back to it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -84,10 +85,33 @@ def test_given_a_cursor_that_is_not_a_day_when_migrating_then_that_campaign_rest
     assert _cursors(_migration().migrate(state)) == {"c1": "2025-03-01"}
 
 
-def test_given_a_cursor_after_the_end_date_when_migrating_then_it_is_brought_back_to_the_end_date() -> None:
+def test_given_a_cursor_after_the_end_date_when_migrating_then_that_campaign_starts_over(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Where such a campaign really stopped is unknown: starting over loses nothing; clamping could."""
     state = per_campaign_state({"c1": "2025-09-01", "c2": "2025-02-01"})
 
-    assert _cursors(_migration().migrate(state)) == {"c1": "2025-06-30", "c2": "2025-02-01"}
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        assert _cursors(_migration().migrate(state)) == {"c2": "2025-02-01"}
+    assert "2025-09-01 is after the last day to sync, 2025-06-30" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param("garbage", id="states not a list"),
+        pytest.param([{"cursor": {"time": "2025-03-01"}}], id="an entry without a partition"),
+        pytest.param(["x"], id="an entry that is not an object"),
+    ],
+)
+def test_given_states_the_cdk_cannot_read_when_migrating_then_they_are_dropped(entries: Any) -> None:
+    assert _migration().migrate({"states": entries, "use_global_cursor": False})["states"] == []
+
+
+def test_given_the_old_single_cursor_format_with_a_cursor_that_is_not_a_day_when_migrating_then_it_is_dropped() -> None:
+    migration = _migration()
+    assert migration.should_migrate({"time": "2025-03-01T00:00:00Z"})
+    assert migration.migrate({"time": "2025-03-01T00:00:00Z"}) == {}
 
 
 @pytest.mark.parametrize(

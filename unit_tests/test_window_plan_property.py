@@ -76,11 +76,12 @@ def test_given_any_range_cursor_and_lookback_when_planning_then_each_day_is_requ
 
     planned = planned_requests(config, cursor, completed)
 
-    # NormalizeCampaignState: a cursor after end_date comes back to it; one older than the last
-    # completed sync resumes from that sync's day (at most end_date).
+    # NormalizeCampaignState: a cursor after end_date cannot be trusted, so that campaign starts
+    # over at start_date; one older than the last completed sync resumes from that sync's day
+    # (at most end_date).
     resume = None
-    if cursor is not None:
-        resume = min(cursor, end) if completed is None else min(max(cursor, completed), end)
+    if cursor is not None and cursor <= end:
+        resume = cursor if completed is None else min(max(cursor, completed), end)
     first = start if resume is None else max(start, resume - timedelta(days=lookback))
     expected = [first + timedelta(days=offset) for offset in range((end - first).days + 1)]
     requested = sorted(day for request in planned for day in _days_of(request))
