@@ -37,6 +37,7 @@ from integration_tests.benchkit.measure import Output, run_measured, summarize
 from integration_tests.benchkit.profile import analyse, py_spy, thread_states
 from integration_tests.benchkit.report import render
 from integration_tests.benchkit.sandbox_process import SandboxProcess, SandboxSettings
+from integration_tests.harness import configured_catalog
 from integration_tests.sandbox import BrazeData, parse_iso_datetime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,6 @@ OURS = Path(sys.executable).parent / "source-braze-campaigns"
 API_KEY = "sandbox-key"
 DATA_SERIES = "/campaigns/data_series"
 ALL_STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
-ANALYTICS = ("campaigns_analytics", "campaigns_analytics_variations")
 Pair = tuple[str, str]
 
 
@@ -244,26 +244,6 @@ def ours_config(sandbox: SandboxProcess, start: date, end: date, workers: int) -
         "end_date": end.isoformat(),
         "num_workers": workers,
     }
-
-
-def configured_catalog(discovered: dict[str, Any], streams: Iterable[str]) -> dict[str, Any]:
-    by_name = {stream["name"]: stream for stream in discovered["streams"]}
-    configured = []
-    for name in streams:
-        stream = by_name[name]
-        if name in ANALYTICS:
-            configured.append(
-                {
-                    "stream": stream,
-                    "sync_mode": "incremental",
-                    "destination_sync_mode": "append_dedup",
-                    "cursor_field": stream["default_cursor_field"],
-                    "primary_key": stream["source_defined_primary_key"],
-                }
-            )
-        else:
-            configured.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
-    return {"streams": configured}
 
 
 def discovered_catalog(script: Path, config: dict[str, Any], folder: Path) -> dict[str, Any]:
