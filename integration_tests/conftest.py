@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from integration_tests.faultkit import GuardedRunner
 from integration_tests.harness import (
     API_KEY,
     ConnectorRun,
@@ -64,9 +65,10 @@ def session_runner(tmp_path_factory: pytest.TempPathFactory) -> ConnectorRunner:
 
 
 @pytest.fixture
-def runner(tmp_path: Path) -> ConnectorRunner:
-    """Runs the console script with files in, and working directory, a fresh tmp dir."""
-    return ConnectorRunner(tmp_path)
+def runner(tmp_path: Path) -> GuardedRunner:
+    """Runs the console script with files in, and working directory, a fresh tmp dir, and checks
+    after every run that the secret test key (faultkit.SECRET_KEY) was not printed."""
+    return GuardedRunner(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,11 +30,6 @@ def module_braze() -> Iterator[Sandbox]:
     sandbox = start_sandbox(campaigns=16, days=120, api_key=SECRET_KEY)
     yield sandbox
     sandbox.stop()
-
-
-@pytest.fixture
-def runner(tmp_path: Path) -> GuardedRunner:
-    return GuardedRunner(tmp_path)
 
 
 @pytest.fixture

@@ -137,11 +137,6 @@ def ongoing_campaigns() -> list[str]:
 
 
 @pytest.fixture
-def runner(tmp_path: Path) -> GuardedRunner:
-    return GuardedRunner(tmp_path)
-
-
-@pytest.fixture
 def catalog(discovered: dict[str, Any]) -> dict[str, Any]:
     return configured_catalog(discovered, [ANALYTICS])
 

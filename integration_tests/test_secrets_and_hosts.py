@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,11 +37,6 @@ def braze() -> Iterator[Sandbox]:
     sandbox = start_sandbox(campaigns=16, days=120, api_key=SECRET_KEY)
     yield sandbox
     sandbox.stop()
-
-
-@pytest.fixture
-def runner(tmp_path: Path) -> GuardedRunner:
-    return GuardedRunner(tmp_path)
 
 
 @pytest.fixture
