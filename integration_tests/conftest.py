@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from integration_tests.faultkit import GuardedRunner
+from integration_tests.faultkit import SECRET_KEY, GuardedRunner
 from integration_tests.harness import (
     API_KEY,
     ConnectorRun,
@@ -62,6 +62,14 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture(scope="session")
 def session_runner(tmp_path_factory: pytest.TempPathFactory) -> ConnectorRunner:
     return ConnectorRunner(tmp_path_factory.mktemp("connector-session"))
+
+
+@pytest.fixture(scope="module")
+def secret_braze() -> Iterator[Sandbox]:
+    """A sandbox of the test module's own that knows SECRET_KEY (and its variants lacking one permission each)."""
+    sandbox = start_sandbox(campaigns=16, days=120, api_key=SECRET_KEY)
+    yield sandbox
+    sandbox.stop()
 
 
 @pytest.fixture

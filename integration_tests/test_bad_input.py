@@ -9,7 +9,7 @@ which is proved against the sandbox's ground truth wherever the state says what 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
@@ -17,19 +17,12 @@ from typing import Any
 import pytest
 
 from integration_tests.faultkit import ANALYTICS, SECRET_KEY, GuardedRunner, Warehouse
-from integration_tests.harness import TODAY, ConnectorRun, configured_catalog, connector_config, start_sandbox
+from integration_tests.harness import TODAY, ConnectorRun, configured_catalog, connector_config
 from integration_tests.sandbox import Sandbox
 
 FIRST = TODAY - timedelta(days=59)
 LATER = TODAY + timedelta(days=3)
 Config = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def module_braze() -> Iterator[Sandbox]:
-    sandbox = start_sandbox(campaigns=16, days=120, api_key=SECRET_KEY)
-    yield sandbox
-    sandbox.stop()
 
 
 @pytest.fixture
@@ -38,11 +31,11 @@ def catalog(discovered: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def braze(module_braze: Sandbox) -> Sandbox:
+def braze(secret_braze: Sandbox) -> Sandbox:
     """The module's sandbox with fresh request counts and its today back to TODAY."""
-    module_braze.reset_stats()
-    module_braze.set_today(TODAY)
-    return module_braze
+    secret_braze.reset_stats()
+    secret_braze.set_today(TODAY)
+    return secret_braze
 
 
 def good_config(sandbox: Sandbox, **overrides: Any) -> Config:

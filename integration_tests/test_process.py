@@ -306,12 +306,9 @@ def test_given_both_analytics_streams_selected_when_read_then_data_series_is_req
     assert counts["campaigns_analytics"] and counts["campaigns_analytics_variations"]
     for campaign_id, windows in full_read.windows.items():
         assert len(windows) == len(set(windows)), f"{campaign_id}: a window was requested twice: {windows}"
-    # Fewest windows of at most 100 days that cover the range, give or take the CDK's step.
+    # The fewest windows of at most 100 days that cover the range: ceil(days / 100) per campaign.
     range_days = (full_read.today - FULL_READ_START).days + 1
-    assert {len(windows) for windows in full_read.windows.values()} <= {
-        -(-range_days // MAX_LENGTH),
-        -(-range_days // (MAX_LENGTH - 1)),
-    }
+    assert {len(windows) for windows in full_read.windows.values()} == {-(-range_days // MAX_LENGTH)}
 
 
 # ------------------------------------------------------------------------------ incremental

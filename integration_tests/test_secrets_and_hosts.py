@@ -10,7 +10,6 @@ the key itself, debug logging, a process killed before it could clean up, and re
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -29,14 +28,6 @@ from integration_tests.harness import ALL_STREAMS, TODAY, configured_catalog, co
 from integration_tests.sandbox import Sandbox
 
 FIRST = TODAY - timedelta(days=29)
-
-
-@pytest.fixture(scope="module")
-def braze() -> Iterator[Sandbox]:
-    """A sandbox that knows the secret key (and its variants lacking one permission each)."""
-    sandbox = start_sandbox(campaigns=16, days=120, api_key=SECRET_KEY)
-    yield sandbox
-    sandbox.stop()
 
 
 @pytest.fixture
@@ -72,9 +63,9 @@ def test_given_a_key_braze_refuses_when_checking_and_reading_then_no_error_messa
 
 
 def test_given_debug_logging_when_reading_every_stream_then_no_request_log_shows_the_key(
-    braze: Sandbox, runner: GuardedRunner, catalog: dict[str, Any]
+    secret_braze: Sandbox, runner: GuardedRunner, catalog: dict[str, Any]
 ) -> None:
-    config = connector_config(braze, FIRST, api_key=SECRET_KEY)
+    config = connector_config(secret_braze, FIRST, api_key=SECRET_KEY)
     background = BackgroundRead(runner, config, catalog, extra_args=("--debug",))
 
     assert background.wait(timeout=300) == 0
@@ -87,19 +78,19 @@ def test_given_debug_logging_when_reading_every_stream_then_no_request_log_shows
 
 
 def test_given_a_sync_killed_with_sigkill_when_it_dies_then_nothing_it_leaves_on_disk_holds_the_key(
-    braze: Sandbox, runner: GuardedRunner, catalog: dict[str, Any]
+    secret_braze: Sandbox, runner: GuardedRunner, catalog: dict[str, Any]
 ) -> None:
     # A killed process cannot clean up its temporary folder (the CDK's request cache lives there):
     # what it leaves must not hold the key, as an out-of-memory kill leaves it on the node.
-    braze.config.latency_ms = 100
+    secret_braze.config.latency_ms = 100
     try:
-        config = connector_config(braze, FIRST, api_key=SECRET_KEY, num_workers=1)
+        config = connector_config(secret_braze, FIRST, api_key=SECRET_KEY, num_workers=1)
         background = BackgroundRead(runner, config, catalog)
         assert background.wait_until(lambda seen: Counter(m["type"] for m in seen)["RECORD"] >= 50, timeout=120)
         background.kill()
         background.wait()
     finally:
-        braze.config.latency_ms = 0
+        secret_braze.config.latency_ms = 0
     assert any(path.is_file() for path in background.tmpdir.rglob("*")), "nothing left behind: test nothing"
     background.assert_no_secret()
 

@@ -30,7 +30,9 @@ class BrazeErrorHandler(DefaultErrorHandler):
       body, an HTML page from a proxy), is retried: emitting nothing would let the cursor move
       past days never received. A response filter's predicate could say so, but it decodes
       every body with the standard json module (about 5% of a read's CPU); here it is decoded
-      once with orjson and kept on the response for the extractor (`BRAZE_BODY`).
+      once with orjson and kept on the response for the extractor (`BRAZE_BODY`). A bad body is
+      also dropped from the response cache, or the retry would replay it instead of asking
+      Braze again.
     - A campaign deleted between the list and its details or data_series answers 400 ("Invalid
       Campaign ID") or 404, and the sync goes on without it (the IGNORE filter). The CDK then
       logs only the response's message, and a filter's message template sees the URL without
@@ -48,6 +50,7 @@ class BrazeErrorHandler(DefaultErrorHandler):
         response = response_or_exception if isinstance(response_or_exception, requests.Response) else None
         if response is not None and response.status_code == 200 and self._body_key:
             if not _keeps_body(response, self._body_key):
+                response_cache.evict(getattr(response, "cache_key", None))
                 return ErrorResolution(
                     response_action=ResponseAction.RETRY,
                     failure_type=FailureType.transient_error,
@@ -84,9 +87,7 @@ class BrazeBackoffStrategy(BackoffStrategy):
     Why not WaitUntilTimeFromHeader + ExponentialBackoffStrategy: the CDK uses the first
     strategy that returns a wait for every retryable error, and Braze sends X-RateLimit-Reset
     on every response, so a 503 would wait for the rate-limit window (up to an hour on
-    /campaigns/list) instead of a few seconds. A 200 is retried only when its body was not the
-    JSON expected; that body is dropped from the response cache first, or the retry would
-    replay it instead of asking Braze again.
+    /campaigns/list) instead of a few seconds.
     """
 
     config: Mapping[str, Any]
@@ -111,8 +112,6 @@ class BrazeBackoffStrategy(BackoffStrategy):
                 wait,
             )
             return wait
-        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 200:
-            response_cache.evict(getattr(response_or_exception, "cache_key", None))
         return self.factor_seconds * 2 ** max(0, attempt_count - 1)
 
     def rate_limit_wait(self, reset_header: str | None, now: float | None = None) -> float:

@@ -24,7 +24,7 @@ logger = logging.getLogger("airbyte")
 BRAZE_BODY = "braze_body"
 
 
-def _as_bool(value: Any) -> bool:
+def as_bool(value: Any) -> bool:
     return value is True or str(value).strip().lower() == "true"
 
 
@@ -52,7 +52,7 @@ class DataSeriesExtractor(RecordExtractor):
     flatten_variations: Any = False
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._flatten = _as_bool(parameters.get("flatten_variations", self.flatten_variations))
+        self._flatten = as_bool(parameters.get("flatten_variations", self.flatten_variations))
         self._stream = str(parameters.get("name", ""))
         if self._stream:
             response_cache.share_with(self._stream)

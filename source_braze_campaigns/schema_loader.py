@@ -10,7 +10,7 @@ from typing import Any
 
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
 
-from source_braze_campaigns.records import _as_bool
+from source_braze_campaigns.records import as_bool
 
 SHARED_SCHEMAS = Path(__file__).parent / "schemas" / "shared"
 
@@ -31,7 +31,7 @@ class ChannelStatsSchemaLoader(SchemaLoader):
     flatten_variations: Any = False
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._flatten = _as_bool(parameters.get("flatten_variations", self.flatten_variations))
+        self._flatten = as_bool(parameters.get("flatten_variations", self.flatten_variations))
 
     def get_json_schema(self) -> Mapping[str, Any]:
         return build_schema(self.channels, flatten=self._flatten)

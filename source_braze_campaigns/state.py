@@ -25,7 +25,7 @@ class NormalizeCampaignState(StateMigration):
     - the CDK writes `state` only once every campaign of a sync was read to its end, so every
       campaign of that sync was requested through that day: a campaign whose cursor is older
       (stopped, or never sent) resumes there, instead of re-reading from its last data day or
-      from start_date on every sync (one request per campaign, not one per 99 days);
+      from start_date on every sync (one request per campaign, not one per 100 days);
     - an entry the CDK cannot read (not an object, no partition, a cursor that is not a
       YYYY-MM-DD day) would crash the read, and a cursor after the sync's last day (a clock or
       a hand-edited state) would skip days: such an entry is dropped with a warning, and that

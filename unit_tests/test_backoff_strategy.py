@@ -1,4 +1,5 @@
-"""BrazeBackoffStrategy: 429 waits for X-RateLimit-Reset, anything else backs off exponentially."""
+"""BrazeBackoffStrategy: 429 waits for X-RateLimit-Reset, anything else backs off exponentially; a bad 200 body
+is evicted from the response cache by BrazeErrorHandler before the retry."""
 
 from __future__ import annotations
 
@@ -8,15 +9,20 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
 from source_braze_campaigns import errors, response_cache
-from source_braze_campaigns.components import BrazeBackoffStrategy
+from source_braze_campaigns.components import BrazeBackoffStrategy, BrazeErrorHandler
 
 NOW = 1_750_000_000.0
 
 
 def _strategy(**fields: object) -> BrazeBackoffStrategy:
     return BrazeBackoffStrategy(config={}, parameters={}, **fields)
+
+
+def _handler() -> BrazeErrorHandler:
+    return BrazeErrorHandler(config={}, parameters={"body_key": "data", "endpoint": "GET /campaigns/data_series"})
 
 
 def _response(status: int, headers: dict[str, str] | None = None) -> requests.Response:
@@ -105,24 +111,30 @@ def _cached_keys(database: Path) -> set[str]:
         return {row[0] for row in db.execute("SELECT key FROM responses")}
 
 
-def test_given_a_200_with_a_bad_body_when_backing_off_then_its_cached_copy_is_evicted_and_it_retries(
+def test_given_a_200_with_a_bad_body_when_interpreted_then_its_cached_copy_is_evicted_and_it_is_retried(
     request_cache_folder: Path,
 ) -> None:
     database = _cache_with(request_cache_folder, ["bad-body-key", "other-key"])
     response = _response(200)
+    response._content = b"<html>Bad gateway</html>"  # noqa: SLF001
     response.cache_key = "bad-body-key"  # what requests_cache puts on the responses it stores
 
-    wait = _strategy().backoff_time(response, attempt_count=1)
+    resolution = _handler().interpret_response(response)
 
-    assert wait == 2
+    assert resolution.response_action == ResponseAction.RETRY
     assert _cached_keys(database) == {"other-key"}
+    assert _strategy().backoff_time(response, attempt_count=1) == 2
 
 
-def test_given_a_server_error_when_backing_off_then_the_cache_is_left_alone(request_cache_folder: Path) -> None:
+@pytest.mark.parametrize(("status", "content"), [(200, b'{"data": []}'), (500, b"oops")])
+def test_given_a_good_body_or_a_server_error_when_interpreted_then_the_cache_is_left_alone(
+    request_cache_folder: Path, status: int, content: bytes
+) -> None:
     database = _cache_with(request_cache_folder, ["a-key"])
-    response = _response(500)
+    response = _response(status)
+    response._content = content  # noqa: SLF001
     response.cache_key = "a-key"
 
-    _strategy().backoff_time(response, attempt_count=1)
+    _handler().interpret_response(response)
 
     assert _cached_keys(database) == {"a-key"}

@@ -1,9 +1,8 @@
 """The data_series window plan of a first sync: which requests, with which `length` and `ending_at`.
 
-Braze accepts `length` 1..100 and counts it back from `ending_at`'s day. The manifest steps 99
-days and lets the CDK stretch the last window by one day, so a range of N days is read in
-99-day windows with a last one of 1..100 days: ceil(N/100) requests, plus one when N is in
-[99m+2, 100m] for some m >= 2 (200, 299-300, 398-400, ...).
+Braze accepts `length` 1..100 and counts it back from `ending_at`'s day. A range of N days is
+read in 100-day windows and a last one of 1..100 days: ceil(N/100) requests, the fewest Braze
+allows.
 """
 
 from __future__ import annotations
@@ -38,22 +37,18 @@ def _windows(lengths: list[int]) -> list[tuple[int, str]]:
     return windows
 
 
-def expected_request_count(days: int) -> int:
-    extra = any(99 * m + 2 <= days <= 100 * m for m in range(2, days // 99 + 2))
-    return math.ceil(days / 100) + int(extra)
-
-
 PLANS = {
     1: [1],
     2: [2],
     99: [99],
     100: [100],
-    101: [99, 2],
-    199: [99, 100],
-    200: [99, 99, 2],
-    298: [99, 99, 100],
-    300: [99, 99, 99, 3],
-    365: [99, 99, 99, 68],
+    101: [100, 1],
+    199: [100, 99],
+    200: [100, 100],
+    201: [100, 100, 1],
+    298: [100, 100, 98],
+    300: [100, 100, 100],
+    365: [100, 100, 100, 65],
 }
 
 
@@ -80,7 +75,7 @@ def test_given_a_first_sync_of_n_days_when_reading_then_each_day_is_requested_on
     assert [(int(request["length"]), request["ending_at"]) for request in in_time_order] == [
         (length, f"{last}T23:59:59+00:00") for length, last in windows
     ]
-    assert len(sent) == expected_request_count(days)
+    assert len(sent) == math.ceil(days / 100)
     assert all(1 <= int(request["length"]) <= 100 for request in sent)
     requested_days = Counter(
         (date.fromisoformat(request["ending_at"][:10]) - timedelta(days=back)).isoformat()
@@ -89,25 +84,3 @@ def test_given_a_first_sync_of_n_days_when_reading_then_each_day_is_requested_on
     )
     assert requested_days == Counter(days_between(START, end))
     assert sorted(record["time"] for record in records_of(output, "campaigns_analytics")) == days_between(START, end)
-
-
-@pytest.mark.parametrize(
-    ("days", "count"),
-    [
-        (1, 1),
-        (100, 1),
-        (101, 2),
-        (199, 2),
-        (200, 3),
-        (298, 3),
-        (299, 4),
-        (300, 4),
-        (301, 4),
-        (398, 5),
-        (400, 5),
-        (401, 5),
-    ],
-)  # noqa: E501
-def test_given_the_request_count_formula_when_evaluated_then_it_matches_known_plans(days: int, count: int) -> None:
-    assert expected_request_count(days) == count
-    assert expected_request_count(days) == max(1, math.ceil((days - 1) / 99))

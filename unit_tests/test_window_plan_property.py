@@ -62,6 +62,7 @@ starts = st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31))
     completed_after_cursor=st.one_of(st.none(), st.integers(min_value=0, max_value=200)),
 )
 @example(start=date(2025, 1, 1), span=199, cursor_offset=None, lookback=30, completed_after_cursor=None)  # 200 days
+@example(start=date(2025, 1, 1), span=100, cursor_offset=None, lookback=30, completed_after_cursor=None)  # 101 days
 @example(start=date(2025, 1, 1), span=364, cursor_offset=364, lookback=0, completed_after_cursor=0)  # cursor = end
 @example(start=date(2025, 1, 1), span=300, cursor_offset=-10, lookback=100, completed_after_cursor=None)  # < start
 @example(start=date(2025, 1, 1), span=300, cursor_offset=100, lookback=7, completed_after_cursor=150)  # a stopped one
@@ -91,4 +92,4 @@ def test_given_any_range_cursor_and_lookback_when_planning_then_each_day_is_requ
     for request in planned:
         assert request["ending_at"] == f"{request['slice']['end_time']}T23:59:59+00:00"
         assert _days_of(request)[-1].isoformat() == request["slice"]["start_time"]
-    assert len(planned) == max(1, math.ceil((len(expected) - 1) / 99))
+    assert len(planned) == math.ceil(len(expected) / 100)
