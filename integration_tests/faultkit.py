@@ -185,21 +185,25 @@ class BackgroundRead:
     def wait(self, timeout: float = 300) -> int:
         """Reap the process, following its peak RSS; returns its exit code (negative: a signal).
 
+        A process still running when this raises (its own deadline, or a test timeout) is killed.
         The peak is VmHWM of /proc/<pid>/status, read every 50 ms while the process lives (the last
         50 ms may be missed). Not `ru_maxrss` from `wait4`: Linux carries the high-water mark over
         `exec`, so a child forked from a big test process reports the test process's size.
         """
         deadline = time.monotonic() + timeout
-        while True:
-            self.peak_rss_kib = max(self.peak_rss_kib or 0, _high_water_kib(self.process.pid))
-            pid, status = os.waitpid(self.process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                self.kill()
-                os.waitpid(self.process.pid, 0)
-                raise TimeoutError(f"the connector did not finish within {timeout} s")
-            time.sleep(0.05)
+        try:
+            while True:
+                self.peak_rss_kib = max(self.peak_rss_kib or 0, _high_water_kib(self.process.pid))
+                pid, status = os.waitpid(self.process.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the connector did not finish within {timeout} s")
+                time.sleep(0.05)
+        except BaseException:  # the deadline, or pytest-timeout interrupting the test: leave no process behind
+            self.kill()
+            os.waitpid(self.process.pid, 0)
+            raise
         self.process.returncode = os.waitstatus_to_exitcode(status)
         return self.process.returncode
 
