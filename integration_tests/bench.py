@@ -393,7 +393,7 @@ class Bench:
             max_rss_mb=run.max_rss_mb,
             returncode=run.returncode,
             requests=dict(stats["requests"]),
-            max_in_flight=int(stats["max_in_flight"]),
+            max_in_flight=int(stats["max_in_flight_by_endpoint"]["/campaigns/data_series"]),
             statuses=dict(stats["responses_by_status"]),
             records=dict(sorted(output.records.items())),
             errors=output.errors[:3],
@@ -431,7 +431,7 @@ class Bench:
             requests=int(result["requests"]),
             wall_s=float(result["wall_s"]),
             process_wall_s=run.wall_s,
-            max_in_flight=int(stats["max_in_flight"]),
+            max_in_flight=int(stats["max_in_flight_by_endpoint"]["/campaigns/data_series"]),
             statuses=dict(result["statuses"]),
         )
         return self._floors[key]

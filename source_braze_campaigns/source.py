@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
 from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
-from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.models import ConcurrencyLevel as ConcurrencyLevelModel
 
-from source_braze_campaigns import budget, lean_cursors
+from source_braze_campaigns import budget, concurrency, lean_cursors
 
 MANIFEST = Path(__file__).parent / "manifest.yaml"
 ANALYTICS_STREAMS = {"campaigns_analytics", "campaigns_analytics_variations"}
-# Partitions (one campaign window each) generated ahead of the workers. The CDK's default, 10,000,
-# generates every window of up to 10,000 campaigns before the workers catch up, each holding its
-# slice and future: memory that grows with the number of campaigns. 200 keeps up to 32 workers
-# supplied several times over.
-PENDING_PARTITIONS = 200
 
 
 def load_manifest(catalog: ConfiguredAirbyteCatalog | None = None) -> dict[str, Any]:
@@ -59,30 +52,20 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
         self._concurrent_source = self._bounded_concurrent_source()
 
     def _bounded_concurrent_source(self) -> ConcurrentSource:
-        """The CDK's ConcurrentSource with `num_workers` readers and a bounded look-ahead.
-
-        ConcurrentDeclarativeSource builds it with ConcurrentSource.create, which offers no way to
-        bound the look-ahead, and runs half of its threads as partition generators. A generator
-        that waits on the bound holds its thread: with one thread in all (num_workers 1) nothing
-        would ever read, and with the CDK's split, waiting generators would take the workers of a
-        sync of many campaigns. So: one generator on a thread of its own, plus the manifest's
-        concurrency_level (num_workers) threads to read, and PENDING_PARTITIONS queued at most.
-        """
+        """The CDK's ConcurrentSource with the manifest's concurrency_level (`num_workers`) reading
+        threads and a bounded look-ahead (`concurrency.py` says why)."""
         level = self._constructor.create_component(
             model_type=ConcurrencyLevelModel,
             component_definition=self._source_config["concurrency_level"],
             config=self._config,
         )
-        readers = level.get_concurrency_level()
-        threads = ThreadPoolExecutor(max_workers=readers + 1, thread_name_prefix="workerpool")
-        return ConcurrentSource(
-            threadpool=ThreadPoolManager(threads, self.logger, max_concurrent_tasks=PENDING_PARTITIONS),
+        return concurrency.concurrent_source(
+            readers=level.get_concurrency_level(),
             logger=self.logger,
             slice_logger=self._slice_logger,
             # The queue the CDK's message repository already writes to.
             queue=self._concurrent_source._queue,  # noqa: SLF001
             message_repository=self._message_repository,
-            initial_number_partitions_to_generate=1,
         )
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:

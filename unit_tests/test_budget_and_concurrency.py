@@ -13,8 +13,9 @@ from airbyte_cdk.sources.types import Record
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_braze_campaigns.budget import CountingMovingWindowCallRatePolicy
+from source_braze_campaigns.concurrency import PENDING_PARTITIONS
 from source_braze_campaigns.lean_cursors import STATELESS_PARTS, ForgetfulConcurrentCursor
-from source_braze_campaigns.source import PENDING_PARTITIONS, SourceBrazeCampaigns
+from source_braze_campaigns.source import SourceBrazeCampaigns
 from unit_tests.builders import ConfigBuilder, a_campaigns_list_response, a_list_request
 
 URL = "http://127.0.0.1:8080/campaigns/data_series?campaign_id=c1"
@@ -54,16 +55,17 @@ def test_given_calls_within_the_window_when_acquired_then_the_limit_holds_and_no
         policy.try_acquire(_request("http://127.0.0.1:8080/campaigns/list"), weight=1)
 
 
-@pytest.mark.parametrize(("num_workers", "threads"), [(None, 9), (1, 2), (4, 5), (32, 33)])
-def test_given_num_workers_when_the_source_is_built_then_it_reads_with_that_many_threads_plus_one_generator(
-    num_workers: int | None, threads: int
+@pytest.mark.parametrize(("num_workers", "readers"), [(None, 8), (1, 1), (4, 4), (32, 32)])
+def test_given_num_workers_when_the_source_is_built_then_that_many_threads_read_and_one_more_generates(
+    num_workers: int | None, readers: int
 ) -> None:
     config = ConfigBuilder().build()
     config.pop("num_workers", None)
     if num_workers is not None:
         config["num_workers"] = num_workers
     manager = SourceBrazeCampaigns(config=config)._concurrent_source._threadpool  # noqa: SLF001
-    assert manager._threadpool._max_workers == threads  # noqa: SLF001
+    assert manager._threadpool._max_workers == readers  # noqa: SLF001
+    assert manager._generation._max_workers == 1  # noqa: SLF001
     assert manager._max_concurrent_tasks == PENDING_PARTITIONS  # noqa: SLF001
 
 

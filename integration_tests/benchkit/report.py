@@ -135,7 +135,7 @@ class Report:
             '- Wall time: from process start to exit, start-up included; "w/o start-up" subtracts the median '
             f"`spec` time of the same connector ({s(self.startup)} s for this one). Peak RSS: the child's "
             "`ru_maxrss` (wait4). CPU: user + system seconds of the connector process. Requests by endpoint and "
-            "max in flight: the sandbox's `/_sandbox/stats`, reset before each run.\n"
+            "data_series in flight (the most at once): the sandbox's `/_sandbox/stats`, reset before each run.\n"
             "- Floor: `integration_tests/bench_floor.py` sends the data_series requests of the run (taken from the "
             "sandbox request log: same campaigns, same windows, same order) with a thread pool of the same size, "
             "one keep-alive session per thread, and does nothing else; its wall time excludes interpreter start-up."
@@ -210,7 +210,7 @@ class Report:
         header = (
             "campaigns", "num_workers", "sync", "wall s", "w/o start-up s", "list req", "details req",
             "data_series req", "campaigns rec", "details rec", "analytics rec", "variations rec", "records/s",
-            "peak RSS MB", "CPU s", "max in flight", "exit",
+            "peak RSS MB", "CPU s", "data_series in flight", "exit",
         )  # fmt: skip
         rows = []
         for sync in self.syncs("first", "incremental"):
@@ -232,7 +232,7 @@ class Report:
     def floors(self) -> str:
         header = (
             "campaigns", "num_workers", "sync", "data_series req", "connector s", "floor s", "ratio",
-            "ratio w/o start-up", "floor of every request s", "ratio to that", "floor max in flight",
+            "ratio w/o start-up", "floor of every request s", "ratio to that", "floor data_series in flight",
         )  # fmt: skip
         rows = []
         for sync in self.syncs("first", "incremental"):
@@ -279,7 +279,7 @@ class Report:
                     "floor s",
                     "ratio",
                     "ratio w/o start-up",
-                    "max in flight",
+                    "data_series in flight",
                     "peak RSS MB",
                 ),
                 ds_rows,
@@ -370,7 +370,8 @@ class Report:
     def theirs_runs(self, theirs: Sync) -> str:
         header = (
             "run", "num_workers", "wall s", "w/o start-up s", "list req", "details req", "data_series req",
-            "campaigns rec", "analytics rec", "all records", "records/s", "peak RSS MB", "CPU s", "max in flight",
+            "campaigns rec", "analytics rec", "all records", "records/s", "peak RSS MB", "CPU s",
+            "data_series in flight",
         )  # fmt: skip
         candidates = [
             (f"this connector, campaigns_analytics only (w{sync.workers})", sync)

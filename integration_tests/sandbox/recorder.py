@@ -27,28 +27,38 @@ class TrafficRecorder:
         self._log: deque[dict[str, Any]] = deque(maxlen=self._log_size)
         self._in_flight = 0
         self._max_in_flight = 0
+        self._in_flight_by_path: Counter[str] = Counter()
+        self._max_in_flight_by_path: Counter[str] = Counter()
 
-    def begin(self) -> None:
-        """An API request has started."""
+    def begin(self, path: str = "") -> None:
+        """An API request to ``path`` has started."""
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            self._in_flight_by_path[path] += 1
+            self._max_in_flight_by_path[path] = max(
+                self._max_in_flight_by_path[path], self._in_flight_by_path[path]
+            )
 
     def end(self, path: str, query: dict[str, str], status: int) -> None:
         """An API request has been answered with ``status``."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
+            self._in_flight_by_path[path] = max(0, self._in_flight_by_path[path] - 1)
             if path in ENDPOINTS:
                 self._requests[path] += 1
             self._statuses[str(status)] += 1
             self._log.append({"path": path, "query": query, "status": status})
 
     def stats(self) -> dict[str, Any]:
-        """Per-endpoint counts, the peak concurrency and the responses by status."""
+        """Per-endpoint counts, the peak concurrency (overall and per endpoint) and the responses by status."""
         with self._lock:
             return {
                 "requests": {path: self._requests[path] for path in ENDPOINTS},
                 "max_in_flight": self._max_in_flight,
+                "max_in_flight_by_endpoint": {
+                    path: self._max_in_flight_by_path[path] for path in ENDPOINTS
+                },
                 "responses_by_status": dict(sorted(self._statuses.items())),
             }
 
@@ -60,7 +70,9 @@ class TrafficRecorder:
     def reset(self) -> None:
         """Forget everything (requests still in flight keep being tracked)."""
         with self._lock:
-            in_flight = self._in_flight
+            in_flight, by_path = self._in_flight, self._in_flight_by_path
             self._reset_locked()
             self._in_flight = in_flight
             self._max_in_flight = in_flight
+            self._in_flight_by_path = by_path
+            self._max_in_flight_by_path = Counter(by_path)

@@ -170,7 +170,7 @@ class Sandbox:
         return self.faults.clear()
 
     def stats(self) -> dict[str, Any]:
-        """``{"requests": {...}, "max_in_flight": k, "responses_by_status": {...}}``."""
+        """``{"requests", "max_in_flight", "max_in_flight_by_endpoint", "responses_by_status"}``."""
         return self.recorder.stats()
 
     def request_log(self) -> list[dict[str, Any]]:
@@ -350,7 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
             if path.startswith("/_sandbox/") or path == "/_sandbox":
                 self._control(sandbox, method, path, query, body)
                 return
-            sandbox.recorder.begin()
+            sandbox.recorder.begin(path)
             self._pending = (path, query)
             try:
                 self._api(sandbox, method, path, query)
