@@ -36,9 +36,9 @@ from integration_tests.benchkit import machine, their_connector
 from integration_tests.benchkit.measure import Output, run_measured, summarize
 from integration_tests.benchkit.profile import analyse, py_spy, thread_states
 from integration_tests.benchkit.report import render
-from integration_tests.benchkit.sandbox_process import SandboxProcess, SandboxSettings
 from integration_tests.harness import configured_catalog
 from integration_tests.sandbox import BrazeData, parse_iso_datetime
+from integration_tests.sandbox.process import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".bench"
@@ -335,8 +335,10 @@ class Bench:
         return path
 
     def sandbox(self, campaigns: int, latency_ms: float) -> SandboxProcess:
-        settings = SandboxSettings(campaigns=campaigns, days=self.plan.days, today=self.today, latency_ms=latency_ms)
-        return SandboxProcess(settings, self.work / f"sandbox-{campaigns}-{latency_ms:g}ms.log").start()
+        log_path = self.work / f"sandbox-{campaigns}-{latency_ms:g}ms.log"
+        return SandboxProcess(
+            today=self.today, campaigns=campaigns, days=self.plan.days, latency_ms=latency_ms, log_path=log_path
+        ).start()
 
     def catalog(self, sandbox: SandboxProcess, streams: Iterable[str]) -> dict[str, Any]:
         if self._ours_catalog is None:
@@ -359,7 +361,7 @@ class Bench:
         profile_threads: bool = False,
     ) -> tuple[Sync, Output, list[dict[str, Any]]]:
         folder = self.folder(
-            f"{connector}-{kind.replace(' ', '-')}-{sandbox.settings.campaigns}-w{config.get('num_workers', 1)}"
+            f"{connector}-{kind.replace(' ', '-')}-{sandbox.campaigns}-w{config.get('num_workers', 1)}"
         )
         args = [
             str(script), "read",
@@ -386,7 +388,7 @@ class Bench:
         sync = Sync(
             connector=connector,
             kind=kind,
-            campaigns=sandbox.settings.campaigns,
+            campaigns=sandbox.campaigns,
             workers=int(config.get("num_workers", 1)),
             wall_s=run.wall_s,
             cpu_s=run.cpu_user_s + run.cpu_sys_s,
@@ -568,7 +570,7 @@ class Bench:
                 continue
             profile = analyse(target)
             self.results.profiles[name] = {
-                "campaigns": sandbox.settings.campaigns,
+                "campaigns": sandbox.campaigns,
                 "workers": 1,
                 "records": sync.total_records,
                 "wall_s": sync.wall_s,
@@ -583,14 +585,14 @@ class Bench:
         """Where the threads of a full-catalog first sync wait, at the bench's latency (`py-spy --idle --threads`)."""
         if py_spy() is None:
             return
-        target = self.work / f"profile-threads-{sandbox.settings.campaigns}-w{workers}.txt"
+        target = self.work / f"profile-threads-{sandbox.campaigns}-w{workers}.txt"
         config = ours_config(sandbox, self.start, self.today, workers)
         catalog = self.catalog(sandbox, ALL_STREAMS)
         sync, _, _ = self.read("ours", "profiled", sandbox, config, catalog, profile_to=target, profile_threads=True)
         if not target.exists():
             return
         self.results.thread_profile = {
-            "campaigns": sandbox.settings.campaigns,
+            "campaigns": sandbox.campaigns,
             "workers": workers,
             "wall_s": sync.wall_s,
             "states": {group: states.most_common() for group, states in thread_states(target).items()},

@@ -33,7 +33,6 @@ from typing import Any
 
 from integration_tests.pyairbyte import report
 from integration_tests.pyairbyte.checks import expected_rows, incremental_report, repeated_windows
-from integration_tests.pyairbyte.sandbox_process import SandboxError, SandboxProcess
 from integration_tests.pyairbyte.sync import (
     Redactor,
     SyncFailed,
@@ -43,6 +42,7 @@ from integration_tests.pyairbyte.sync import (
 )
 from integration_tests.pyairbyte.venv import ROOT, VENV_DIR, VenvError, ensure_venv
 from integration_tests.sandbox import BrazeData
+from integration_tests.sandbox.process import SandboxError, SandboxProcess
 
 DEMO_DIR = ROOT / ".demo"
 SANDBOX_TODAY = date(2026, 6, 30)
@@ -153,7 +153,7 @@ def run(demo: Demo) -> None:
     if demo.sandbox is not None:
         cursors = second["state_before"].get("campaigns_analytics", {}).get("cursors", {})
         start = date.fromisoformat(demo.config["start_date"])
-        verdict_2 = incremental_report(demo.sandbox.requests(), cursors, LOOKBACK_DAYS, start)
+        verdict_2 = incremental_report(demo.sandbox.request_log(), cursors, LOOKBACK_DAYS, start)
         say("    what the sandbox saw:")
         for line in report.incremental_lines(verdict_2, first_requests, LOOKBACK_DAYS):
             say("      " + line)
@@ -229,7 +229,7 @@ def sync(demo: Demo, name: str) -> dict[str, Any]:
     if demo.sandbox is not None:
         counts = demo.sandbox.stats()["requests"]
         say("    sandbox requests: " + ", ".join(f"{path} {n:,}" for path, n in counts.items()))
-        for line in report.repeated_windows_warning(repeated_windows(demo.sandbox.requests())):
+        for line in report.repeated_windows_warning(repeated_windows(demo.sandbox.request_log())):
             say("    " + line)
     _verify(result, expected)
     return result

@@ -89,12 +89,17 @@ class Scenario:
             state = run.state_messages()
             if run.returncode != 0:
                 assert_failed_clearly(run)
-                self.sandbox.clear_faults()
-                recovery = self.sync(today, state)
-                assert recovery.returncode == 0, recovery.describe()
-                state = recovery.state_messages()
+                state = self.recover(run, today).state_messages()
             assert self.warehouse.missing(today) == [], runs[-1].describe()
         return runs
+
+    def recover(self, failed: ConnectorRun, today: date) -> ConnectorRun:
+        """Faults cleared, the next sync from the failed sync's state succeeds and leaves nothing missing."""
+        self.sandbox.clear_faults()
+        recovered = self.sync(today, failed.state_messages())
+        assert_survived(recovered)
+        assert self.warehouse.missing(today) == [], recovered.describe()
+        return recovered
 
 
 def assert_failed_clearly(run: ConnectorRun) -> None:
@@ -225,10 +230,7 @@ def test_given_a_server_that_stays_down_when_syncing_then_retries_are_bounded_th
             # One try and five retries of the first page of the list, then it gave up: no hang.
             assert scenario.sandbox.stats()["requests"][LIST] == 6
             observe("down", exit=failed.returncode, list_tries=6, error=failed.errors[0]["message"][:110])
-            scenario.sandbox.clear_faults()
-            recovered = scenario.sync(TODAY, state=failed.state_messages())
-            assert_survived(recovered)
-            assert scenario.warehouse.missing(TODAY) == []
+            scenario.recover(failed, TODAY)
         finally:
             scenario.sandbox.stop()
 
@@ -244,10 +246,7 @@ def test_given_a_server_that_stays_down_when_syncing_then_retries_are_bounded_th
             assert data_series_requests(scenario.sandbox)[down] == 1 + 6  # the full sync, then 6 tries
             assert {record["campaign_id"] for record in failed.records(ANALYTICS)} - {down}, "others completed"
             observe("one down", exit=failed.returncode, records=len(failed.records(ANALYTICS)))
-            scenario.sandbox.clear_faults()
-            recovered = scenario.sync(LATER, state=failed.state_messages())
-            assert_survived(recovered)
-            assert scenario.warehouse.missing(LATER) == []
+            scenario.recover(failed, LATER)
         finally:
             scenario.sandbox.stop()
 

@@ -5,8 +5,8 @@ For per-campaign state the CDK keeps one ConcurrentCursor per campaign for the w
 with its own state converter (two datetime parsers), end-date interpolation and provider, cursor
 field and clamping strategy: a dozen objects, the same for every campaign. And each keeps the
 slice of every window it read (three StreamSlices with their dicts) in
-`_most_recent_cursor_value_per_partition`, which is read once, when the window closes. Together
-about 6 KiB per campaign: the memory a sync of many campaigns grew by (docs/reliability.md).
+`_most_recent_cursor_value_per_partition`, which is read once, when the window closes. Sharing
+and dropping them took a sync of 10,000 campaigns from 146.1 to 119.3 MiB (docs/reliability.md).
 
 `install` wraps the factory method that builds these cursors: every cursor of a stream shares
 the first one's stateless parts, and drops a window's entry once the window is closed. The

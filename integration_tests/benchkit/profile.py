@@ -154,7 +154,7 @@ HOTSPOTS: list[tuple[str, str, str]] = [
     ("... strptime of the record's cursor value, per record", "CDK", "DateTimeStreamStateConverter.parse_value ("),
     ("... partition key: json.dumps of the partition, per record", "CDK", "_to_partition_key ("),
     (
-        "response filters (HttpResponseFilter.matches; the `bad_body` predicate decodes every body with json)",
+        "response filters (HttpResponseFilter.matches)",
         "ours (manifest) -> CDK",
         "HttpResponseFilter.matches (",
     ),

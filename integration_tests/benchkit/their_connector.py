@@ -78,34 +78,13 @@ def _verify() -> str:
         config = {"url": sandbox.url, "api_key": "sandbox-key", "start_date": (today - timedelta(days=29)).isoformat()}
         (folder / "config.json").write_text(json.dumps(config))
         env = {**os.environ, **LOCAL_ENV}
-        discover = subprocess.run(
-            [str(console_script()), "discover", "--config", str(folder / "config.json")],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            env=env,
-            timeout=300,
-            check=False,
-        )
+        discover = _run_theirs(["discover", "--config", str(folder / "config.json")], folder, env)
         catalog = _catalog_from(discover.stdout)
         if catalog is None:
             return "discover failed: " + (discover.stderr.strip().splitlines() or ["no output"])[-1][:300]
         (folder / "catalog.json").write_text(json.dumps(catalog))
-        read = subprocess.run(
-            [
-                str(console_script()),
-                "read",
-                "--config",
-                str(folder / "config.json"),
-                "--catalog",
-                str(folder / "catalog.json"),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            env=env,
-            timeout=300,
-            check=False,
+        read = _run_theirs(
+            ["read", "--config", str(folder / "config.json"), "--catalog", str(folder / "catalog.json")], folder, env
         )
         records, errors = 0, []
         for line in read.stdout.splitlines():
@@ -122,6 +101,12 @@ def _verify() -> str:
         if records == 0:
             return "read emitted no campaigns_analytics record: " + (read.stderr.strip().splitlines() or [""])[-1][:300]
         return ""
+
+
+def _run_theirs(args: list[str], folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(console_script()), *args], capture_output=True, text=True, cwd=folder, env=env, timeout=300, check=False
+    )
 
 
 def _catalog_from(stdout: str) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ pandas and SQL drivers (~780 MB) and needs Python < 3.13. It lives in ``.venv-py
 and is driven through ``integration_tests/pyairbyte_sync.py``, which runs there.
 
 Modules: ``venv`` (create and reuse ``.venv-pyairbyte``), ``sync`` (run one PyAirbyte sync
-into a DuckDB file, run ``check`` with the console script), ``sandbox_process`` (the
-sandbox as a child process, with its control API), ``checks`` (the sandbox's ground truth
-per table; was a second sync incremental), ``report`` (what the demo prints).
+into a DuckDB file, run ``check`` with the console script), ``checks`` (the sandbox's ground truth
+per table; was a second sync incremental), ``report`` (what the demo prints). The sandbox
+as a child process is ``integration_tests.sandbox.process``.
 """

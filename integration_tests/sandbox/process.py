@@ -1,8 +1,8 @@
 """The sandbox as a child process (``python -m integration_tests.sandbox``) and its control API.
 
-The demo runs the sandbox in its own process, as a user would run a fake Braze next to a
-real sync: it starts on a free port, announces its url on the first stdout line, and stops
-on SIGTERM.
+The demo and the benchmark run the sandbox in its own process: as a user would run a fake
+Braze next to a real sync, and so that its CPU is not counted as the connector's. It starts on
+a free port, announces its url on the first stdout line, and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from .venv import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 START_TIMEOUT_S = 30.0
 
@@ -38,10 +38,12 @@ class SandboxProcess:
         campaigns: int = 40,
         days: int = 400,
         api_key: str = "sandbox-key",
+        latency_ms: float = 0,
         log_path: Path | None = None,
     ) -> None:
         self.today = today
         self.seed, self.campaigns, self.days, self.api_key = seed, campaigns, days, api_key
+        self.latency_ms = latency_ms
         self.log_path = log_path
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
@@ -50,8 +52,10 @@ class SandboxProcess:
         command = [
             sys.executable, "-m", "integration_tests.sandbox", "--port", "0", "--seed", str(self.seed),
             "--campaigns", str(self.campaigns), "--days", str(self.days), "--today", self.today.isoformat(),
-            "--api-key", self.api_key,
+            "--api-key", self.api_key, "--latency-ms", str(self.latency_ms),
         ]  # fmt: skip
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w", encoding="utf-8") if self.log_path else subprocess.DEVNULL
         try:
             self._process = subprocess.Popen(
@@ -95,7 +99,7 @@ class SandboxProcess:
     def stats(self) -> dict[str, Any]:
         return self.control("GET", "/_sandbox/stats")
 
-    def requests(self) -> list[dict[str, Any]]:
+    def request_log(self) -> list[dict[str, Any]]:
         return self.control("GET", "/_sandbox/requests")
 
     def reset(self) -> None:
@@ -105,7 +109,9 @@ class SandboxProcess:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
+        # 127.0.0.1 directly, whatever proxy the environment names.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=60) as response:
             return json.loads(response.read())
 
     def _first_line(self) -> str:
