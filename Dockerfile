@@ -9,9 +9,9 @@ FROM ${BASE_IMAGE}
 
 WORKDIR /airbyte/integration_code
 
-# Dependencies first, from setup.py alone: this layer is rebuilt only when setup.py changes,
+# Dependencies first, from pyproject.toml alone: this layer is rebuilt only when it changes,
 # not on every change to the connector's code.
-COPY setup.py ./
+COPY pyproject.toml ./
 RUN mkdir source_braze_campaigns \
     && pip install --no-cache-dir . \
     && pip uninstall --yes source-braze-campaigns \

@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test lint demo bench clean
 
-$(STAMP): setup.py
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[tests]'
+	$(BIN)/pip install --quiet -e '.[tests]' -e ./sandbox
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,10 +21,10 @@ test: lint
 	$(BIN)/python -m pytest
 
 demo: install
-	$(BIN)/python -m integration_tests.demo
+	$(BIN)/python -m demo
 
 bench: install
-	$(BIN)/python -m integration_tests.bench
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .venv-* build *.egg-info .pytest_cache .demo .bench .image-cache secrets

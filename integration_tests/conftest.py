@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from braze_sandbox import Sandbox
 from integration_tests.faultkit import SECRET_KEY, GuardedRunner
 from integration_tests.harness import (
     API_KEY,
@@ -23,7 +24,6 @@ from integration_tests.harness import (
     connector_config,
     start_sandbox,
 )
-from integration_tests.sandbox import Sandbox
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from braze_sandbox import BrazeData
 from integration_tests.harness import (
     CONSOLE_SCRIPT,
     CampaignDay,
@@ -35,7 +36,6 @@ from integration_tests.harness import (
     duplicates,
     expected_analytics,
 )
-from integration_tests.sandbox import BrazeData
 
 #: The API key of every reliability test: long and distinctive, so any leak of it is findable.
 SECRET_KEY = "brz-Rel14bility-7Qm4Xv9Lp2Tz8Kc5Wn3Rb6Hd1Fg0Js-w1Yt"

@@ -22,11 +22,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from integration_tests.sandbox import BrazeData, Sandbox, SandboxConfig, parse_iso_datetime
+from braze_sandbox import SANDBOX_API_KEY, BrazeData, Sandbox, SandboxConfig, parse_iso_datetime
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "source-braze-campaigns"
 TODAY = date(2026, 6, 30)
-API_KEY = "sandbox-key"
+API_KEY = SANDBOX_API_KEY
 ANALYTICS_STREAMS = ("campaigns_analytics", "campaigns_analytics_variations")
 ALL_STREAMS = ("campaigns", "campaigns_details", *ANALYTICS_STREAMS)
 # Fields the variations stream adds to each Braze entry.

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from braze_sandbox import Sandbox
 from integration_tests.faultkit import ANALYTICS, SECRET_KEY, GuardedRunner, Warehouse
 from integration_tests.harness import TODAY, ConnectorRun, configured_catalog, connector_config
-from integration_tests.sandbox import Sandbox
 
 FIRST = TODAY - timedelta(days=59)
 LATER = TODAY + timedelta(days=3)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from braze_sandbox import BrazeData, Sandbox
 from integration_tests.faultkit import (
     ANALYTICS,
     SECRET_KEY,
@@ -46,7 +47,6 @@ from integration_tests.harness import (
     variation_entries,
     without_order,
 )
-from integration_tests.sandbox import BrazeData, Sandbox
 
 LIST = "/campaigns/list"
 DETAILS = "/campaigns/details"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -24,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 
+from braze_sandbox import Sandbox
 from integration_tests.harness import (
     API_KEY,
     ConnectorRun,
@@ -33,14 +34,13 @@ from integration_tests.harness import (
     connector_config,
     start_sandbox,
 )
-from integration_tests.sandbox import Sandbox
 
 pytestmark = [pytest.mark.image_tests, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "integration_tests" / "image"
 TAG = "localhost/source-braze-campaigns:image-test"
-VERSION = re.search(r'^VERSION = "([^"]+)"', (ROOT / "setup.py").read_text(), re.MULTILINE).group(1)  # type: ignore[union-attr]
+VERSION = str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
 
 
 def _script(name: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -187,7 +187,7 @@ def test_given_the_image_when_listing_what_it_ships_then_only_the_connector_is_t
 
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
-    assert "code: setup.py source_braze_campaigns " in lines, listing.stdout
+    assert "code: pyproject.toml source_braze_campaigns " in lines, listing.stdout
     assert f"installed: {VERSION}" in lines, listing.stdout
     assert [line for line in lines if line.startswith(("importable:", "found:"))] == []
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from braze_sandbox import Sandbox, SandboxConfig
 from integration_tests.faultkit import (
     ANALYTICS,
     SECRET_KEY,
@@ -23,7 +24,6 @@ from integration_tests.faultkit import (
     GuardedRunner,
 )
 from integration_tests.harness import TODAY, CampaignDay, configured_catalog, connector_config
-from integration_tests.sandbox import Sandbox, SandboxConfig
 from source_braze_campaigns.concurrency import PENDING_PARTITIONS
 
 DAYS = 30

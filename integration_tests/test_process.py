@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from braze_sandbox import BrazeData, Sandbox
 from integration_tests.harness import (
     ALL_STREAMS,
     ANALYTICS_STREAMS,
@@ -38,7 +39,6 @@ from integration_tests.harness import (
     variation_entries,
     without_order,
 )
-from integration_tests.sandbox import BrazeData, Sandbox
 
 HERE = Path(__file__).resolve().parent
 LOOKBACK_DAYS = 30

@@ -2,7 +2,7 @@
 
 PyAirbyte runs in its own venv (``.venv-pyairbyte``, created by the first test that needs it,
 ~1 min once); it syncs the console script (``local_executable``) from a sandbox on 127.0.0.1
-into a DuckDB file, through the same code as the demo (``integration_tests.pyairbyte.sync``).
+into a DuckDB file, through the same code as the demo (``demo.sync``).
 Only when that venv cannot be created are these tests skipped, with the reason.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from integration_tests.pyairbyte.checks import STREAMS, expected_rows, incremental_report, request_window
-from integration_tests.pyairbyte.sync import Redactor, SyncFailed, connector_executable, run_sync
-from integration_tests.pyairbyte.venv import VenvError, ensure_venv
-from integration_tests.sandbox import BrazeData, Sandbox, SandboxConfig
+from braze_sandbox import BrazeData, Sandbox, SandboxConfig
+from demo.checks import STREAMS, expected_rows, incremental_report, request_window
+from demo.sync import Redactor, SyncFailed, connector_executable, run_sync
+from demo.venv import VenvError, ensure_venv
 
 TODAY = date(2026, 6, 30)
 NEXT_DAY = TODAY + timedelta(days=1)

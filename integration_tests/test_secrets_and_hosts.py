@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from braze_sandbox import Sandbox
 from integration_tests.faultkit import (
     ANALYTICS,
     SECRET_KEY,
@@ -25,7 +26,6 @@ from integration_tests.faultkit import (
     assert_no_secret,
 )
 from integration_tests.harness import ALL_STREAMS, TODAY, configured_catalog, connector_config, start_sandbox
-from integration_tests.sandbox import Sandbox
 
 FIRST = TODAY - timedelta(days=29)
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -96,7 +97,8 @@ def test_given_the_dockerfile_when_read_then_it_launches_the_console_script_as_a
     entrypoints = [
         json.loads(arguments) for keyword, arguments in instructions(DOCKERFILE.read_text()) if keyword == "ENTRYPOINT"
     ]
-    console_scripts = re.findall(r'"([a-z-]+)=source_braze_campaigns\.run:run"', (ROOT / "setup.py").read_text())
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    console_scripts = [name for name, target in scripts.items() if target == "source_braze_campaigns.run:run"]
 
     assert entrypoints == [["source-braze-campaigns"]]
     assert console_scripts == ["source-braze-campaigns"]

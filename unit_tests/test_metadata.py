@@ -1,7 +1,7 @@
 """metadata.yaml: complete for Airbyte's registry, and consistent with the code it describes.
 
 The registry rejects unknown keys in `data` and needs the fields below; a version, base image or
-host that differs between metadata.yaml, setup.py, the Dockerfile, the docs and the manifest is
+host that differs between metadata.yaml, pyproject.toml, the Dockerfile, the docs and the manifest is
 a release that builds one thing and advertises another.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import tomllib
 import yaml
 from airbyte_cdk.models.connector_metadata import ConnectorLanguage, MetadataFile
 
@@ -57,10 +58,8 @@ def manifest_spec() -> dict[str, Any]:
     return dict(yaml.safe_load(MANIFEST.read_text())["spec"])
 
 
-def setup_version() -> str:
-    match = re.search(r'^VERSION = "([^"]+)"$', (ROOT / "setup.py").read_text(), re.MULTILINE)
-    assert match, 'setup.py has no VERSION = "..." line'
-    return match.group(1)
+def package_version() -> str:
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
 
 
 def changelog_rows() -> list[list[str]]:
@@ -95,7 +94,7 @@ def test_given_metadata_when_read_by_the_cdks_standard_suite_then_it_is_a_python
 
 
 def test_given_every_place_a_version_is_written_when_compared_then_they_agree() -> None:
-    version = setup_version()
+    version = package_version()
     labels = key_values("LABEL")
 
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)

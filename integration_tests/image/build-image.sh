@@ -5,7 +5,7 @@
 # Usage: integration_tests/image/build-image.sh [TAG]    (default localhost/source-braze-campaigns:dev)
 #
 # --isolation=chroot: RUN steps need no container runtime features this kind of machine lacks.
-# --network=host: pip reaches PyPI as the host does. --layers: the dependency layer (setup.py
+# --network=host: pip reaches PyPI as the host does. --layers: the dependency layer (pyproject.toml
 # only) is reused while only the connector's code changes, so a rebuild takes seconds.
 set -euo pipefail
 

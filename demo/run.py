@@ -1,6 +1,6 @@
 """`make demo`: check, a full sync and an incremental sync through PyAirbyte into DuckDB.
 
-Runs in the project venv (``python -m integration_tests.demo``):
+Runs in the project venv (``python -m demo``):
 
 1. creates ``.venv-pyairbyte`` with PyAirbyte once (reused afterwards);
 2. with ``BRAZE_URL`` and ``BRAZE_API_KEY`` set, syncs that Braze workspace (the key is never
@@ -31,22 +31,22 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from integration_tests.pyairbyte import report
-from integration_tests.pyairbyte.checks import expected_rows, incremental_report, repeated_windows
-from integration_tests.pyairbyte.sync import (
+from braze_sandbox import SANDBOX_API_KEY, BrazeData
+from braze_sandbox.process import SandboxError, SandboxProcess
+from demo import report
+from demo.checks import expected_rows, incremental_report, repeated_windows
+from demo.sync import (
     Redactor,
     SyncFailed,
     check,
     connector_executable,
     run_sync,
 )
-from integration_tests.pyairbyte.venv import ROOT, VENV_DIR, VenvError, ensure_venv
-from integration_tests.sandbox import BrazeData
-from integration_tests.sandbox.process import SandboxError, SandboxProcess
+from demo.venv import ROOT, VENV_DIR, VenvError, ensure_venv
 
 DEMO_DIR = ROOT / ".demo"
 SANDBOX_TODAY = date(2026, 6, 30)
-SANDBOX_KEY = "sandbox-key"
+SANDBOX_KEY = SANDBOX_API_KEY
 LOOKBACK_DAYS = 30
 STEPS = 6
 
@@ -79,7 +79,7 @@ def step(number: int, title: str) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
     parser.add_argument("--campaigns", type=int, default=40, help="sandbox campaigns (default 40)")
     parser.add_argument("--days", type=int, default=400, help="sandbox days of history (default 400)")
     parser.add_argument("--seed", type=int, default=1, help="sandbox seed (default 1)")

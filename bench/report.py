@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from integration_tests.bench import Floor, Results, Sync
+    from bench.run import Floor, Results, Sync
 
 FLOOR_TARGET = 1.2
 CPU_TARGET = 0.5
@@ -81,8 +81,8 @@ class Report:
         return (
             "# Benchmarks\n\n"
             f"Written by `{self.command}` on {r.started_at}: do not edit by hand, run it again.\n"
-            f"`make bench` runs `.venv/bin/python -m integration_tests.bench` (code: `integration_tests/bench.py`, "
-            "`integration_tests/bench_floor.py`, `integration_tests/benchkit/`); raw numbers in "
+            f"`make bench` runs `.venv/bin/python -m bench` (code: `bench/run.py`, "
+            "`bench/floor.py`, `bench/`); raw numbers in "
             f"`.bench/{r.plan['name']}/results.json`.\n\n"
             f"Total duration: **{r.duration_s / 60:.1f} min** ({phases}; setting up Airbyte's connector's "
             "venv, when it is not there yet, comes before and is not counted)."
@@ -122,7 +122,7 @@ class Report:
         p = r.plan
         return (
             "## Set-up\n\n"
-            f"- Sandbox: `python -m integration_tests.sandbox --seed 1 --campaigns N --days {p['days']} --today "
+            f"- Sandbox: `python -m braze_sandbox --seed 1 --campaigns N --days {p['days']} --today "
             f"{r.today} --latency-ms {p['latency_ms']:g}` in its own process (its CPU is not the connector's); every "
             f"API request waits {p['latency_ms']:g} ms before it is answered. Its per-day cache is warmed up "
             "before the timed runs.\n"
@@ -136,7 +136,7 @@ class Report:
             f"`spec` time of the same connector ({s(self.startup)} s for this one). Peak RSS: the child's "
             "`ru_maxrss` (wait4). CPU: user + system seconds of the connector process. Requests by endpoint and "
             "data_series in flight (the most at once): the sandbox's `/_sandbox/stats`, reset before each run.\n"
-            "- Floor: `integration_tests/bench_floor.py` sends the data_series requests of the run (taken from the "
+            "- Floor: `bench/floor.py` sends the data_series requests of the run (taken from the "
             "sandbox request log: same campaigns, same windows, same order) with a thread pool of the same size, "
             "one keep-alive session per thread, and does nothing else; its wall time excludes interpreter start-up."
         )
@@ -310,7 +310,7 @@ class Report:
         same = self.r.cpu_same_requests
         return (
             f"## 3. CPU cost at zero latency ({loop.campaigns} campaigns x {self.r.plan['days']} days)\n\n"
-            "The plain loop (`integration_tests/benchkit/plain_loop.py`) replays the connector's own "
+            "The plain loop (`bench/plain_loop.py`) replays the connector's own "
             f"{n(loop.requests)} requests (list pages, then every data_series window) on one session, "
             "parses each body with `json`, "
             'adds campaign_id to each day and prints a RECORD line per day (`json.dumps`). Its "w/o start-up" '
@@ -350,7 +350,7 @@ class Report:
         parts = [
             "## 4. Airbyte's source-braze (PyPI `airbyte-source-braze`)\n\n"
             "PyPI has one version, 0.3.0; its metadata asks for `airbyte-cdk` with no version. Set up in "
-            "`.venv-bench-braze` (`integration_tests/benchkit/their_connector.py`), trying until one reads:\n\n"
+            "`.venv-bench-braze` (`bench/their_connector.py`), trying until one reads:\n\n"
             + attempts
             + "\n\nAlso seen while preparing this bench (Python 3.10): airbyte-cdk 1.8.0 (the `^1` pin of its "
             "later 0.3.1) fails the read with `'NoneType' object has no attribute 'eval'` (its custom slicer "
@@ -468,7 +468,7 @@ class Report:
             "## Profile\n\n"
             "Taken because targets are missed. CPU: `py-spy record --gil -f raw -r 100` of the connector at zero "
             "latency, num_workers 1, on the CPU sandbox. Each sample goes to the first activity whose rule matches "
-            "its stack, in the order listed (`integration_tests/benchkit/profile.py`): start-up first, then this "
+            "its stack, in the order listed (`bench/profile.py`): start-up first, then this "
             "project's code (`source_braze_campaigns/*` and whatever it calls), then the CDK's. Hot spots are "
             'inclusive (a sample counts for every hot spot on its stack); "ours (manifest) -> CDK" is CDK code '
             "that runs because of a choice in our manifest."
@@ -558,7 +558,7 @@ class Report:
     def estimate(self, label: str) -> str:
         reference = [sync for sync in self.syncs("first", "incremental") if sync.workers == 1]
         if not reference:
-            return "run `python -m integration_tests.bench --full` to include it."
+            return "run `python -m bench --full` to include it."
         smallest = min(sync.campaigns for sync in reference)
         scale = 1000 / smallest
         first = next(sync for sync in reference if sync.kind == "first" and sync.campaigns == smallest)
@@ -567,7 +567,7 @@ class Report:
         return (
             f"the {smallest}-campaign runs at num_workers 1 scaled by {scale:.0f} give about {estimate / 60:.0f} min "
             "(first + incremental sync, requests are sequential at 100 ms), more than a third of the bench's budget "
-            "on its own; `python -m integration_tests.bench --full` includes it."
+            "on its own; `python -m bench --full` includes it."
         )
 
 

@@ -36,7 +36,7 @@ from .ratelimit import FixedWindowBucket, RateState
 from .recorder import ENDPOINTS, TrafficRecorder
 from .timeutil import parse_iso_datetime
 
-log = logging.getLogger("integration_tests.sandbox")
+log = logging.getLogger("braze_sandbox")
 
 HOST = "127.0.0.1"
 _INT_RE = re.compile(r"^[0-9]+$")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VENV_DIR = Path(os.environ.get("PYAIRBYTE_VENV") or ROOT / ".venv-pyairbyte")
 # The lock and pip's log live in the (gitignored) demo folder, not next to the venv.
 WORK_DIR = ROOT / ".demo"

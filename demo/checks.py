@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from integration_tests.sandbox import BrazeData
+from braze_sandbox import BrazeData
 
 STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
 DATA_SERIES = "/campaigns/data_series"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def section(report: str, title: str) -> str:
@@ -37,7 +37,7 @@ def test_given_tiny_sizes_when_the_quick_bench_runs_then_it_writes_a_report_with
 ) -> None:
     out = tmp_path / "benchmarks.md"
     completed = subprocess.run(
-        [sys.executable, "-m", "integration_tests.bench", "--quick", "--out", str(out), "--work", str(tmp_path)],
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out), "--work", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""The sandbox as a child process (``python -m integration_tests.sandbox``) and its control API.
+"""The sandbox as a child process (``python -m braze_sandbox``) and its control API.
 
 The demo and the benchmark run the sandbox in its own process: as a user would run a fake
 Braze next to a real sync, and so that its CPU is not counted as the connector's. It starts on
@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+
+from .config import SANDBOX_API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +39,7 @@ class SandboxProcess:
         seed: int = 1,
         campaigns: int = 40,
         days: int = 400,
-        api_key: str = "sandbox-key",
+        api_key: str = SANDBOX_API_KEY,
         latency_ms: float = 0,
         log_path: Path | None = None,
     ) -> None:
@@ -50,7 +52,7 @@ class SandboxProcess:
 
     def start(self) -> Self:
         command = [
-            sys.executable, "-m", "integration_tests.sandbox", "--port", "0", "--seed", str(self.seed),
+            sys.executable, "-m", "braze_sandbox", "--port", "0", "--seed", str(self.seed),
             "--campaigns", str(self.campaigns), "--days", str(self.days), "--today", self.today.isoformat(),
             "--api-key", self.api_key, "--latency-ms", str(self.latency_ms),
         ]  # fmt: skip

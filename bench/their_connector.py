@@ -25,9 +25,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from integration_tests.benchkit.measure import LOCAL_ENV
+from bench.measure import LOCAL_ENV
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv-bench-braze"
 RECORD = ROOT / ".bench" / "their-connector.json"
 PACKAGE = "airbyte-source-braze==0.3.0"
@@ -67,7 +67,7 @@ def _installed_cdk() -> str:
 
 def _verify() -> str:
     """'' if the installed connector reads analytics from a small sandbox, else why not."""
-    from integration_tests.sandbox import Sandbox, SandboxConfig
+    from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 
     today = date.today()
     with (
@@ -75,7 +75,8 @@ def _verify() -> str:
         tempfile.TemporaryDirectory() as tmp,
     ):
         folder = Path(tmp)
-        config = {"url": sandbox.url, "api_key": "sandbox-key", "start_date": (today - timedelta(days=29)).isoformat()}
+        start = (today - timedelta(days=29)).isoformat()
+        config = {"url": sandbox.url, "api_key": SANDBOX_API_KEY, "start_date": start}
         (folder / "config.json").write_text(json.dumps(config))
         env = {**os.environ, **LOCAL_ENV}
         discover = _run_theirs(["discover", "--config", str(folder / "config.json")], folder, env)

@@ -1,6 +1,6 @@
 """Run the sandbox as a process.
 
-``python -m integration_tests.sandbox --port 0 --seed 1 ...`` prints one JSON line
+``python -m braze_sandbox --port 0 --seed 1 ...`` prints one JSON line
 ``{"url": "http://127.0.0.1:PORT", "pid": N}`` on stdout first, then serves until
 SIGTERM or SIGINT. Logs go to stderr (``-v`` for one line per request).
 """
@@ -25,7 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; defaults match ``SandboxConfig``."""
     defaults = SandboxConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m integration_tests.sandbox",
+        prog="python -m braze_sandbox",
         description="Local Braze campaigns API sandbox",
     )
     parser.add_argument(

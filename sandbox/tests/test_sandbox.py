@@ -25,11 +25,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from integration_tests.sandbox import (
+from braze_sandbox import (
     CHANNELS,
     FAULT_KINDS,
     KINDS,
     RESTATEMENT_DAYS,
+    SANDBOX_API_KEY,
     UNDOCUMENTED_CHANNEL,
     BrazeData,
     Sandbox,
@@ -38,8 +39,8 @@ from integration_tests.sandbox import (
 )
 
 TODAY = date(2026, 6, 30)
-KEY = "sandbox-key"
-ROOT = Path(__file__).resolve().parents[1]
+KEY = SANDBOX_API_KEY
+ROOT = Path(__file__).resolve().parents[2]
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 DOCUMENTED_FIELDS = {
@@ -700,7 +701,7 @@ def test_iso_parsing_accepts_braze_style_offsets():
 # ---------------------------------------------------------------- CLI
 def test_cli_prints_url_first_serves_and_stops_on_sigterm(tmp_path):
     port_file = tmp_path / "url.txt"
-    command = [sys.executable, "-m", "integration_tests.sandbox", "--port", "0", "--seed", "1",
+    command = [sys.executable, "-m", "braze_sandbox", "--port", "0", "--seed", "1",
                "--campaigns", "20", "--days", "400", "--today", "2026-06-30",
                "--latency-ms", "0", "--api-key", KEY, "--port-file", str(port_file)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

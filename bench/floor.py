@@ -1,6 +1,6 @@
 """The floor: the same /campaigns/data_series requests as a connector run, doing nothing else.
 
-    python -m integration_tests.bench_floor --url URL --requests FILE --workers N
+    python -m bench.floor --url URL --requests FILE --workers N
 
 FILE is a JSON list of requests, `{"path": ..., "query": {...}}`, in the order the connector
 sent them (the sandbox request log gives them; the benchmark passes the data_series ones, or
@@ -56,7 +56,7 @@ def fetch_all(url: str, api_key: str, entries: list[dict[str, Any]], workers: in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.bench_floor", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
     parser.add_argument("--url", required=True)
     parser.add_argument("--requests", required=True, type=Path, help='JSON list of {"path", "query"}')
     parser.add_argument("--workers", type=int, default=1)

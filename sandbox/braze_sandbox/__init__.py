@@ -1,7 +1,7 @@
 """A local, deterministic Braze REST API sandbox for the campaigns endpoints.
 
 Standard library only. ``Sandbox(SandboxConfig(...)).start()`` serves ``BrazeData`` on
-127.0.0.1; ``python -m integration_tests.sandbox`` does the same as a process.
+127.0.0.1; ``python -m braze_sandbox`` does the same as a process.
 
 Modules: ``config`` (SandboxConfig), ``catalog`` (campaigns, list and details),
 ``daily`` (one data_series day, restatement), ``data`` (BrazeData ground truth and the
@@ -16,7 +16,7 @@ from ``KINDS``; with 14 or more campaigns every kind and every documented channe
 """
 
 from .catalog import CHANNELS, KINDS, UNDOCUMENTED_CHANNEL, CampaignSpec
-from .config import SandboxConfig
+from .config import SANDBOX_API_KEY, SandboxConfig
 from .daily import RESTATEMENT_DAYS, growth
 from .data import MAX_LENGTH, PAGE_SIZE, BrazeData
 from .faults import FAULT_KINDS, Fault
@@ -30,6 +30,7 @@ __all__ = [
     "MAX_LENGTH",
     "PAGE_SIZE",
     "RESTATEMENT_DAYS",
+    "SANDBOX_API_KEY",
     "UNDOCUMENTED_CHANNEL",
     "BrazeData",
     "CampaignSpec",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+# The key every tool of this project (tests, demo, bench) uses against the sandbox.
+SANDBOX_API_KEY = "sandbox-key"
+
 
 @dataclass
 class SandboxConfig:
@@ -22,7 +25,7 @@ class SandboxConfig:
     days: int = 400
     today: date | None = None
     latency_ms: float = 0.0
-    api_key: str = "sandbox-key"
+    api_key: str = SANDBOX_API_KEY
     port: int = 0
     data_series_limit: int = 50_000
     data_series_window_s: float = 60.0

@@ -1,6 +1,6 @@
 """Run the connector as users do: ``check`` with its console script, syncs through PyAirbyte.
 
-``run_sync`` starts ``integration_tests/pyairbyte_sync.py`` with ``.venv-pyairbyte``'s python
+``run_sync`` starts ``demo/pyairbyte_sync.py`` with ``.venv-pyairbyte``'s python
 and returns its JSON result (see that module). The config, which holds the API key, only
 ever travels in files inside a private temporary folder; every line shown to the user or
 written to a log passes through ``Redactor``.
@@ -25,7 +25,7 @@ from typing import IO, Any
 from .venv import ROOT
 
 SOURCE_NAME = "source-braze-campaigns"
-SYNC_SCRIPT = ROOT / "integration_tests" / "pyairbyte_sync.py"
+SYNC_SCRIPT = ROOT / "demo" / "pyairbyte_sync.py"
 PROGRESS_PREFIX = "@@progress "
 SYNC_TIMEOUT_S = 6 * 3600
 CHECK_TIMEOUT_S = 600

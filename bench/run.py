@@ -1,4 +1,4 @@
-"""The benchmark of issue 5: `make bench` (= `.venv/bin/python -m integration_tests.bench`).
+"""The benchmark of issue 5: `make bench` (= `.venv/bin/python -m bench`).
 
 Measured in one run, against the Braze sandbox started as a separate process (so its CPU is
 not the connector's), with the data of `--days` days:
@@ -6,9 +6,9 @@ not the connector's), with the data of `--days` days:
    at each num_workers and campaign count: a first sync, then an incremental sync a day later
    (the sandbox's today and end_date move on, the state of the first sync is passed);
 2. the floor: the same data_series requests, at the same concurrency, doing nothing else
-   (`integration_tests/bench_floor.py`), for the whole sync and for a data_series-only run;
+   (`bench/floor.py`), for the whole sync and for a data_series-only run;
 3. CPU cost at zero latency: campaigns_analytics only, against a plain requests + json loop
-   (`integration_tests/benchkit/plain_loop.py`) fetching the same responses;
+   (`bench/plain_loop.py`) fetching the same responses;
 4. Airbyte's `airbyte-source-braze` from PyPI in `.venv-bench-braze`, on the same data;
 5. `spec` start-up time;
 then a py-spy profile of the connector at zero latency. Everything goes to docs/benchmarks.md
@@ -32,18 +32,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from integration_tests.benchkit import machine, their_connector
-from integration_tests.benchkit.measure import Output, run_measured, summarize
-from integration_tests.benchkit.profile import analyse, py_spy, thread_states
-from integration_tests.benchkit.report import render
+from bench import machine, their_connector
+from bench.measure import Output, run_measured, summarize
+from bench.profile import analyse, py_spy, thread_states
+from bench.report import render
+from braze_sandbox import SANDBOX_API_KEY, BrazeData, parse_iso_datetime
+from braze_sandbox.process import SandboxProcess
 from integration_tests.harness import configured_catalog
-from integration_tests.sandbox import BrazeData, parse_iso_datetime
-from integration_tests.sandbox.process import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".bench"
 OURS = Path(sys.executable).parent / "source-braze-campaigns"
-API_KEY = "sandbox-key"
+API_KEY = SANDBOX_API_KEY
 DATA_SERIES = "/campaigns/data_series"
 ALL_STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
 Pair = tuple[str, str]
@@ -420,7 +420,7 @@ class Bench:
         path = write_json(folder / "requests.json", entries)
         sandbox.reset()
         run = run_measured(
-            [sys.executable, "-m", "integration_tests.bench_floor", "--url", sandbox.url, "--requests", str(path),
+            [sys.executable, "-m", "bench.floor", "--url", sandbox.url, "--requests", str(path),
              "--workers", str(workers)],
             folder / "stdout.json", folder / "stderr.log", cwd=ROOT, env={"BENCH_API_KEY": API_KEY},
         )  # fmt: skip
@@ -533,7 +533,7 @@ class Bench:
             folder = self.folder("plain-loop")
             path = write_json(folder / "requests.json", entries)
             run = run_measured(
-                [sys.executable, "-m", "integration_tests.benchkit.plain_loop", "--url", sandbox.url,
+                [sys.executable, "-m", "bench.plain_loop", "--url", sandbox.url,
                  "--requests", str(path)],
                 folder / "stdout.jsonl", folder / "stderr.log", cwd=ROOT, env={"BENCH_API_KEY": API_KEY},
             )  # fmt: skip
@@ -697,7 +697,7 @@ def coverage(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--full", action="store_true", help="also 1,000 campaigns at num_workers 1 (~12 min more)")
     parser.add_argument("--theirs", dest="theirs", action="store_true", default=None, help="run Airbyte's connector")
@@ -710,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
         saved = Results.load(args.render)
         args.out.write_text(
             render(
-                saved, "make bench" if saved.plan["name"] == "standard" else "python -m integration_tests.bench --quick"
+                saved, "make bench" if saved.plan["name"] == "standard" else "python -m bench --quick"
             )
         )
         return 0
@@ -721,9 +721,9 @@ def main(argv: list[str] | None = None) -> int:
         plan = replace(plan, theirs_campaigns=plan.campaigns[0])
     with_theirs = args.theirs if args.theirs is not None else not args.quick
     results = Bench(plan, args.out, with_theirs, args.work).run()
-    command = "make bench" if not args.quick else "python -m integration_tests.bench --quick"
+    command = "make bench" if not args.quick else "python -m bench --quick"
     if args.full:
-        command = "python -m integration_tests.bench --full"
+        command = "python -m bench --full"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(results, command))
     write_json(args.work / plan.name / "results.json", asdict(results))

@@ -1,7 +1,7 @@
 """The CPU yardstick: a plain loop that fetches and parses the same responses as the connector
 and prints RECORD lines, with `requests` and `json` and nothing else.
 
-    python -m integration_tests.benchkit.plain_loop --url URL --requests FILE --stream NAME
+    python -m bench.plain_loop --url URL --requests FILE --stream NAME
 
 FILE is the connector's own request log (JSON list of {"path", "query"}), replayed in order on
 one keep-alive session: list pages are parsed (their campaigns are not printed: the connector
@@ -23,7 +23,7 @@ import requests
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.benchkit.plain_loop", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.plain_loop", description=__doc__)
     parser.add_argument("--url", required=True)
     parser.add_argument("--requests", required=True, type=Path)
     parser.add_argument("--stream", default="campaigns_analytics")

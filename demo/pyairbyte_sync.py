@@ -1,9 +1,9 @@
 """One PyAirbyte sync of the connector into a DuckDB file. Runs inside ``.venv-pyairbyte``.
 
 Not importable from the project venv (it imports ``airbyte``): the project drives it with
-``integration_tests.pyairbyte.sync.run_sync``, as
+``demo.sync.run_sync``, as
 
-    .venv-pyairbyte/bin/python -I integration_tests/pyairbyte_sync.py REQUEST.json RESULT.json
+    .venv-pyairbyte/bin/python -I demo/pyairbyte_sync.py REQUEST.json RESULT.json
 
 REQUEST: ``{"source_name", "executable", "config", "cache_path", "cache_dir", "streams"}``.
 The connector runs as PyAirbyte's ``local_executable`` (the project's console script), with

@@ -1,0 +1,1 @@
+"""Pieces of the benchmark (`python -m bench`): processes, scripts, report."""

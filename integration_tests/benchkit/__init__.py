@@ -1,1 +1,0 @@
-"""Pieces of the benchmark (`python -m integration_tests.bench`): processes, scripts, report."""
