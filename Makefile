@@ -14,8 +14,12 @@ $(STAMP): setup.py
 
 install: $(STAMP)
 
+# deptry reads the runtime requirements of the installed package (setup.py is not a format it parses).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -c "import importlib.metadata as m; print('\n'.join(r.split(';')[0] for r in m.requires('source-braze-campaigns') if 'extra ==' not in r))" > $(VENV)/runtime-requirements.txt
+	$(BIN)/deptry . --requirements-files $(VENV)/runtime-requirements.txt
 
 test: lint
 	$(BIN)/python -m pytest

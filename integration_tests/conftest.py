@@ -24,6 +24,10 @@ from integration_tests.harness import (
     start_sandbox,
 )
 from integration_tests.sandbox import Sandbox
+from source_braze_campaigns import cdk_compat
+
+# The console entry point installs the lock (run.py); the standard suite runs the source in-process.
+cdk_compat.install_ast_lock()
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 

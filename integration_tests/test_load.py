@@ -24,7 +24,7 @@ from integration_tests.faultkit import (
 )
 from integration_tests.harness import TODAY, CampaignDay, configured_catalog, connector_config
 from integration_tests.sandbox import Sandbox, SandboxConfig
-from source_braze_campaigns.concurrency import PENDING_PARTITIONS
+from source_braze_campaigns.cdk_compat import PENDING_PARTITIONS
 
 DAYS = 30
 FIRST = TODAY - timedelta(days=DAYS - 1)
