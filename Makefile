@@ -16,6 +16,8 @@ install: $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/deptry .
 
 test: lint
 	$(BIN)/python -m pytest

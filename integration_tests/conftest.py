@@ -24,6 +24,10 @@ from integration_tests.harness import (
     connector_config,
     start_sandbox,
 )
+from source_braze_campaigns import cdk_compat
+
+# The console entry point installs the lock (run.py); the standard suite runs the source in-process.
+cdk_compat.install_ast_lock()
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 

@@ -24,7 +24,7 @@ from integration_tests.faultkit import (
     GuardedRunner,
 )
 from integration_tests.harness import TODAY, CampaignDay, configured_catalog, connector_config
-from source_braze_campaigns.concurrency import PENDING_PARTITIONS
+from source_braze_campaigns.cdk_compat import PENDING_PARTITIONS
 
 DAYS = 30
 FIRST = TODAY - timedelta(days=DAYS - 1)
@@ -122,14 +122,18 @@ def test_given_100_1000_and_10000_campaigns_when_syncing_then_peak_rss_does_not_
 ) -> None:
     catalog = configured_catalog(discovered, [ANALYTICS])
     peaks: dict[int, float] = {}
+    in_flight: dict[int, int] = {}
     for campaigns in (100, 1_000, 10_000):
         sandbox = new_sandbox(campaigns)
         background, checked = sync(GuardedRunner(tmp_path / str(campaigns)), sandbox, catalog, TODAY)
         assert checked.keys == expected_keys(sandbox, TODAY)
         assert background.peak_rss_kib is not None
         peaks[campaigns] = background.peak_rss_kib / 1024
+        in_flight[campaigns] = sandbox.stats()["max_in_flight_by_endpoint"]["/campaigns/data_series"]
         sandbox.stop()
     print("peak RSS (MiB) by campaigns:", {count: round(peak, 1) for count, peak in peaks.items()})
+    print("data_series requests in flight at most, by campaigns:", in_flight)
+    assert all(count <= WORKERS for count in in_flight.values()), in_flight
     assert peaks[10_000] <= peaks[100] * RSS_GROWTH_ALLOWED, f"peak RSS (MiB) by campaigns: {peaks}"
 
 

@@ -1,9 +1,5 @@
 """Airbyte source for Braze campaign analytics."""
 
-from source_braze_campaigns import ast_lock
-
-ast_lock.install()
-
-from source_braze_campaigns.source import SourceBrazeCampaigns  # noqa: E402 - after the lock
+from source_braze_campaigns.source import SourceBrazeCampaigns
 
 __all__ = ["SourceBrazeCampaigns"]

@@ -1,8 +1,20 @@
 """Config checks with messages that name the field, run before any command touches Braze.
 
-The CDK validates a config against the spec with jsonschema, whose messages name the value but not
-the field ("500 is greater than the maximum of 100"), and cannot compare two fields (start_date
-after end_date). These messages name the field, never echo the API key, and say what is expected.
+The per-field rules live in the spec (type, pattern, minimum, maximum, required): the CDK checks
+them itself, with messages that name the value but not the field ("Config validation error: 101
+is greater than the maximum of 100"). Here the same spec is checked, to word each problem with its
+field, never echoing the API key. Python adds only what the spec cannot say: a real calendar date
+(its `format: date` is not enforced) and two comparisons of fields (start_date after end_date or
+in the future).
+
+Why not the spec's `config_normalization_rules` validations (airbyte-cdk 7.39): a DpathValidator
+hands its strategy one field's value, so no rule can compare two fields; ValidateAdheresToSchema
+parses a string value as JSON first, so a date like "2026-01-01" fails as "Invalid JSON string";
+PredicateValidator's value is not interpolated (and its `validate()` takes no config, which the
+spec passes); a CustomValidationStrategy is built with an empty config. And a failing validation
+is a plain ValueError raised while streams are built: `read` reports it as a system_error
+("Something went wrong in the connector"), `check` as "Encountered an error while discovering
+streams", neither a config_error naming the field.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ class BrazeBackoffStrategy(BackoffStrategy):
                 wait,
             )
             return wait
-        return self.factor_seconds * 2 ** max(0, attempt_count - 1)
+        return float(self.factor_seconds * 2 ** max(0, attempt_count - 1))
 
     def rate_limit_wait(self, reset_header: str | None, now: float | None = None) -> float:
         """Seconds until the reset epoch in the header (at least 1, at most the cap)."""

@@ -15,7 +15,6 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_braze_campaigns import response_cache
 from source_braze_campaigns.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
@@ -42,9 +41,6 @@ class DataSeriesExtractor(RecordExtractor):
     flatten_variations true: one record per campaign, day, channel and variation (control
     groups included), with the variation's stats as top-level columns and a `variation_key`
     that is unique within the day and channel.
-
-    The CDK builds a retriever's record selector before its requester, so this is also where
-    the stream's response cache file is linked to the shared one (see response_cache).
     """
 
     config: Mapping[str, Any]
@@ -54,8 +50,6 @@ class DataSeriesExtractor(RecordExtractor):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._flatten = as_bool(parameters.get("flatten_variations", self.flatten_variations))
         self._stream = str(parameters.get("name", ""))
-        if self._stream:
-            response_cache.share_with(self._stream)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         campaign_id = campaign_of(response.request)

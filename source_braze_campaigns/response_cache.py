@@ -1,23 +1,33 @@
-"""One response cache for both analytics streams, so /campaigns/data_series is asked once.
+"""One response cache per stream group, so the streams of a group ask Braze once for what they share.
 
-The CDK caches a requester's responses (`use_cache: true`) in `<REQUEST_CACHE_PATH>/<stream>.sqlite`,
-a file per stream, which the entrypoint puts in a temporary folder for the run. The two analytics
-streams send identical data_series requests; pointing both streams' files at one database makes
-the second stream's requests cache hits. SQLite resolves the link, so both connections share one
-database and one write-ahead log. Without REQUEST_CACHE_PATH the CDK keeps one in-memory cache
-per process, which is shared already.
+The two analytics streams send identical /campaigns/data_series requests (and the canvas
+analytics streams will share /canvas/data_series the same way). The manifest declares such
+streams as a stream group, which the CDK reads one stream after the other; with `use_cache:
+true` on their requester the second stream is then served from the cache, provided both
+streams cache in the same place.
+
+Why not a CDK feature: the CDK caches a requester's responses in `<REQUEST_CACHE_PATH>/<stream
+name>.sqlite` (the entrypoint makes REQUEST_CACHE_PATH a temporary folder for the run), a file
+per stream, and no manifest field names that file or shares a requester between streams; the
+only responses it shares are a parent stream's, with its substreams. An in-memory hand-off
+would hold a whole stream's responses until the next stream of the group reads them. So each
+stream's file is made a link to one database per group, before the CDK opens it; SQLite
+resolves the link, so the streams share one database and one write-ahead log. Without
+REQUEST_CACHE_PATH the CDK keeps one in-memory cache per process, which is shared already.
+Where the CDK puts a stream's file is the one CDK internal here (`cdk_compat.cache_file`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
+from requests_cache.backends.sqlite import SQLiteCache
 
-SHARED_FILE = "campaigns_data_series.sqlite"
+from source_braze_campaigns import cdk_compat
 
 
 def _cache_dir() -> Path | None:
@@ -25,22 +35,29 @@ def _cache_dir() -> Path | None:
     return Path(folder) if folder else None
 
 
-def share_with(stream_name: str) -> None:
-    """Make `stream_name`'s cache file a link to the shared one (before its requester opens it)."""
+def shared_file(group: str) -> str:
+    """The name of the database the streams of stream group `group` share."""
+    return f"{group}.sqlite"
+
+
+def share(group: str, streams: Iterable[str]) -> None:
+    """Make each stream's cache file a link to `group`'s database (before a requester opens it)."""
     folder = _cache_dir()
     if folder is None or not folder.is_dir():
         return
-    link = folder / f"{stream_name}.sqlite"
-    (folder / SHARED_FILE).touch(exist_ok=True)
-    if not link.exists() and not link.is_symlink():
-        link.symlink_to(SHARED_FILE)
+    shared = folder / shared_file(group)
+    shared.touch(exist_ok=True)
+    for stream in streams:
+        link = cdk_compat.cache_file(stream)
+        if link is not None and not link.exists() and not link.is_symlink():
+            link.symlink_to(shared.name)
 
 
 def evict(cache_key: str | None) -> None:
     """Forget one cached response (a body that failed validation), so a retry asks Braze again.
 
-    The key is removed from every cache file of the run: data_series shares one, and the
-    campaigns list is cached by the CDK in a file of its own as a parent stream.
+    The key is removed from every cache database of the run: a group's shared one, and the files
+    the CDK keeps of its own (the campaigns list is cached as a parent stream).
     """
     folder = _cache_dir()
     if not cache_key or folder is None or not folder.is_dir():
@@ -48,6 +65,6 @@ def evict(cache_key: str | None) -> None:
     for path in folder.glob("*.sqlite"):
         if path.is_symlink():
             continue
-        with contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
-            with contextlib.suppress(sqlite3.OperationalError):  # no table yet: nothing cached
-                db.execute("DELETE FROM responses WHERE key = ?", (cache_key,))
+        cache = SQLiteCache(path, busy_timeout=30_000, wal=True)
+        with contextlib.closing(cache):
+            cache.delete(cache_key)

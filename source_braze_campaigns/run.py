@@ -20,6 +20,7 @@ from airbyte_cdk.models import (
     Type,
 )
 
+from source_braze_campaigns import cdk_compat
 from source_braze_campaigns.config_validation import config_errors
 from source_braze_campaigns.source import SourceBrazeCampaigns
 
@@ -28,15 +29,17 @@ def _emit(message: AirbyteMessage) -> None:
     print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode(), flush=True)
 
 
-def _config_error(message: str, internal: str) -> AirbyteMessage:
+def _error(message: str, internal: str, failure_type: FailureType) -> AirbyteMessage:
     trace = AirbyteTraceMessage(
         type=TraceType.ERROR,
         emitted_at=datetime.now(timezone.utc).timestamp() * 1000,
-        error=AirbyteErrorTraceMessage(
-            message=message, internal_message=internal, failure_type=FailureType.config_error
-        ),
+        error=AirbyteErrorTraceMessage(message=message, internal_message=internal, failure_type=failure_type),
     )
     return AirbyteMessage(type=Type.TRACE, trace=trace)
+
+
+def _config_error(message: str, internal: str) -> AirbyteMessage:
+    return _error(message, internal, FailureType.config_error)
 
 
 def _source(args: list[str]) -> SourceBrazeCampaigns | None:
@@ -58,6 +61,9 @@ def _source(args: list[str]) -> SourceBrazeCampaigns | None:
             config=config,
             state=state,
         )
+    except cdk_compat.CdkCompatibilityError as error:
+        _emit(_error(str(error), "cdk_compat", FailureType.system_error))
+        return None
     except Exception as error:  # noqa: BLE001 - reported to the platform as a trace message
         _emit(_config_error(f"Could not start the connector: {error}", type(error).__name__))
         return None
@@ -81,6 +87,12 @@ def _source(args: list[str]) -> SourceBrazeCampaigns | None:
 
 
 def run() -> None:
+    cdk_compat.install_ast_lock()
+    try:
+        cdk_compat.check()
+    except cdk_compat.CdkCompatibilityError as error:
+        _emit(_error(str(error), "cdk_compat", FailureType.system_error))
+        sys.exit(1)
     args = sys.argv[1:]
     source = _source(args)
     if source is None:

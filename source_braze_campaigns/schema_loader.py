@@ -38,7 +38,8 @@ class ChannelStatsSchemaLoader(SchemaLoader):
 
 
 def _fragment(name: str) -> dict[str, Any]:
-    return json.loads((SHARED_SCHEMAS / name).read_text())["properties"]
+    properties: dict[str, Any] = json.loads((SHARED_SCHEMAS / name).read_text())["properties"]
+    return properties
 
 
 def _merge(target: dict[str, Any], source: Mapping[str, Any], where: str) -> None:

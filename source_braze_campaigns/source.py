@@ -8,11 +8,13 @@ from typing import Any
 
 import yaml
 from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
-from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.declarative.concurrency_level import ConcurrencyLevel
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.models import ConcurrencyLevel as ConcurrencyLevelModel
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 
-from source_braze_campaigns import budget, concurrency, lean_cursors
+from source_braze_campaigns import cdk_compat, response_cache
 
 MANIFEST = Path(__file__).parent / "manifest.yaml"
 ANALYTICS_STREAMS = {"campaigns_analytics", "campaigns_analytics_variations"}
@@ -41,32 +43,32 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
         config: Mapping[str, Any] | None = None,
         state: list[AirbyteStateMessage] | None = None,
     ) -> None:
+        cdk_compat.check()
         super().__init__(
             catalog=catalog or ConfiguredAirbyteCatalog(streams=[]),
             config=config or {},
             state=state or [],
             source_config=load_manifest(catalog),
         )
-        budget.install(self._constructor)
-        lean_cursors.install(self._constructor)
-        self._concurrent_source = self._bounded_concurrent_source()
+        cdk_compat.use_lean_cursors(self)
+        cdk_compat.use_bounded_concurrent_source(self, readers=self._readers(config or {}))
 
-    def _bounded_concurrent_source(self) -> ConcurrentSource:
-        """The CDK's ConcurrentSource with the manifest's concurrency_level (`num_workers`) reading
-        threads and a bounded look-ahead (`concurrency.py` says why)."""
-        level = self._constructor.create_component(
+    def _readers(self, config: Mapping[str, Any]) -> int:
+        """The manifest's concurrency_level (`num_workers`), as the CDK computes it."""
+        level = ModelToComponentFactory().create_component(
             model_type=ConcurrencyLevelModel,
-            component_definition=self._source_config["concurrency_level"],
-            config=self._config,
+            component_definition=self.resolved_manifest["concurrency_level"],
+            config=config,
         )
-        return concurrency.concurrent_source(
-            readers=level.get_concurrency_level(),
-            logger=self.logger,
-            slice_logger=self._slice_logger,
-            # The queue the CDK's message repository already writes to.
-            queue=self._concurrent_source._queue,  # noqa: SLF001
-            message_repository=self._message_repository,
-        )
+        assert isinstance(level, ConcurrencyLevel)
+        return level.get_concurrency_level()
+
+    def streams(self, config: Mapping[str, Any]) -> list[AbstractStream]:
+        """The CDK's streams, after the streams of each stream group share one response cache file
+        (response_cache.py), before any of their requesters opens its file."""
+        for name, group in self.resolved_manifest.get("stream_groups", {}).items():
+            response_cache.share(name, [str(stream["name"]) for stream in group["streams"]])
+        return super().streams(config)
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
         """The config as given. The CDK's default also writes it, API key included, to a file in

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 
@@ -83,7 +83,7 @@ def _unusable(entry: Any, last_day: str) -> str:
     return ""
 
 
-def _is_day(value: Any) -> bool:
+def _is_day(value: Any) -> TypeGuard[str]:
     try:
         return isinstance(value, str) and len(value) == 10 and bool(time.strptime(value, "%Y-%m-%d"))
     except ValueError:

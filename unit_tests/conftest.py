@@ -15,7 +15,10 @@ from airbyte_cdk.sources.declarative import concurrent_declarative_source
 from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 
-from source_braze_campaigns import source
+from source_braze_campaigns import cdk_compat, source
+
+# The console entry point installs the lock (run.py); these tests run the source in-process.
+cdk_compat.install_ast_lock()
 
 
 @pytest.fixture(autouse=True)

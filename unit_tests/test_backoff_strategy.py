@@ -99,7 +99,7 @@ def test_given_the_manifest_factor_as_a_string_when_building_then_it_is_a_number
 
 
 def _cache_with(folder: Path, keys: list[str]) -> Path:
-    database = folder / response_cache.SHARED_FILE
+    database = folder / response_cache.shared_file("data_series")
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, value BLOB)")
         db.executemany("INSERT INTO responses VALUES (?, x'00')", [(key,) for key in keys])

@@ -1,4 +1,4 @@
-"""response_cache: both analytics streams' cache files point at one database; evict forgets one response."""
+"""response_cache: the streams of a stream group share one cache database; evict forgets one response."""
 
 from __future__ import annotations
 
@@ -8,27 +8,38 @@ from pathlib import Path
 import pytest
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 
-from source_braze_campaigns import response_cache
-from source_braze_campaigns.response_cache import SHARED_FILE, evict, share_with
+from source_braze_campaigns.response_cache import evict, share, shared_file
+from source_braze_campaigns.source import SourceBrazeCampaigns
+from unit_tests.builders import ConfigBuilder
+
+ANALYTICS = ("campaigns_analytics", "campaigns_analytics_variations")
 
 
-def test_given_a_cache_folder_when_sharing_then_the_stream_file_links_to_the_shared_database(
+def test_given_a_cache_folder_when_sharing_then_each_stream_file_links_to_the_group_database(
     request_cache_folder: Path,
 ) -> None:
-    share_with("campaigns_analytics")
-    share_with("campaigns_analytics_variations")
+    share("data_series", ANALYTICS)
 
-    shared = request_cache_folder / SHARED_FILE
+    shared = request_cache_folder / shared_file("data_series")
     assert shared.is_file()
-    for stream in ("campaigns_analytics", "campaigns_analytics_variations"):
+    for stream in ANALYTICS:
         link = request_cache_folder / f"{stream}.sqlite"
         assert link.is_symlink()
         assert link.resolve() == shared.resolve()
 
 
+def test_given_the_source_when_it_builds_its_streams_then_the_manifest_stream_group_shares_one_database(
+    request_cache_folder: Path,
+) -> None:
+    config = ConfigBuilder().build()
+    SourceBrazeCampaigns(config=config).streams(config)
+
+    shared = (request_cache_folder / shared_file("data_series")).resolve()
+    assert [(request_cache_folder / f"{stream}.sqlite").resolve() for stream in ANALYTICS] == [shared, shared]
+
+
 def test_given_two_linked_streams_when_one_writes_then_the_other_reads_it(request_cache_folder: Path) -> None:
-    share_with("a")
-    share_with("b")
+    share("group", ["a", "b"])
 
     with sqlite3.connect(request_cache_folder / "a.sqlite") as db:
         db.execute("CREATE TABLE responses (key TEXT, value BLOB)")
@@ -38,10 +49,13 @@ def test_given_two_linked_streams_when_one_writes_then_the_other_reads_it(reques
 
 
 def test_given_sharing_twice_when_sharing_then_nothing_changes(request_cache_folder: Path) -> None:
-    share_with("campaigns_analytics")
-    share_with("campaigns_analytics")
+    share("data_series", ["campaigns_analytics"])
+    share("data_series", ["campaigns_analytics"])
 
-    assert {path.name for path in request_cache_folder.iterdir()} == {SHARED_FILE, "campaigns_analytics.sqlite"}
+    assert {path.name for path in request_cache_folder.iterdir()} == {
+        shared_file("data_series"),
+        "campaigns_analytics.sqlite",
+    }
 
 
 def test_given_a_stream_file_that_already_exists_when_sharing_then_it_is_not_replaced(
@@ -50,7 +64,7 @@ def test_given_a_stream_file_that_already_exists_when_sharing_then_it_is_not_rep
     existing = request_cache_folder / "campaigns_analytics.sqlite"
     existing.write_bytes(b"cache written before")
 
-    share_with("campaigns_analytics")
+    share("data_series", ["campaigns_analytics"])
 
     assert not existing.is_symlink()
     assert existing.read_bytes() == b"cache written before"
@@ -60,36 +74,46 @@ def test_given_no_cache_folder_when_sharing_or_evicting_then_nothing_is_written(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(ENV_REQUEST_CACHE_PATH)
-    share_with("campaigns_analytics")
+    share("data_series", ANALYTICS)
     evict("a-key")
 
     monkeypatch.setenv(ENV_REQUEST_CACHE_PATH, str(tmp_path / "missing"))
-    share_with("campaigns_analytics")
+    share("data_series", ANALYTICS)
     evict("a-key")
 
     assert not (tmp_path / "missing").exists()
-    assert response_cache._cache_dir() == tmp_path / "missing"
 
 
-def test_given_cached_responses_when_evicting_one_key_then_only_that_response_is_gone(
+def _database_with(path: Path, keys: list[str]) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, value BLOB, expires INTEGER)")
+        db.executemany("INSERT INTO responses VALUES (?, x'01', NULL)", [(key,) for key in keys])
+
+
+def _keys(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT key FROM responses ORDER BY key")]
+
+
+def test_given_cached_responses_when_evicting_one_key_then_only_that_response_is_gone_from_every_database(
     request_cache_folder: Path,
 ) -> None:
-    with sqlite3.connect(request_cache_folder / SHARED_FILE) as db:
-        db.execute("CREATE TABLE responses (key TEXT, value BLOB)")
-        db.executemany("INSERT INTO responses VALUES (?, x'01')", [("bad",), ("good",)])
+    share("data_series", ANALYTICS)
+    _database_with(request_cache_folder / shared_file("data_series"), ["bad", "good"])
+    _database_with(request_cache_folder / "campaigns.sqlite", ["bad", "list"])
 
     evict("bad")
 
-    with sqlite3.connect(request_cache_folder / SHARED_FILE) as db:
-        assert db.execute("SELECT key FROM responses").fetchall() == [("good",)]
+    assert _keys(request_cache_folder / shared_file("data_series")) == ["good"]
+    assert _keys(request_cache_folder / "campaigns.sqlite") == ["list"]
 
 
 @pytest.mark.parametrize("key", [None, "", "a-key"])
 def test_given_an_empty_shared_database_or_no_key_when_evicting_then_nothing_fails(
     request_cache_folder: Path, key: str | None
 ) -> None:
-    (request_cache_folder / SHARED_FILE).touch()
+    share("data_series", ANALYTICS)
 
     evict(key)
 
-    assert (request_cache_folder / SHARED_FILE).stat().st_size == 0
+    assert (request_cache_folder / shared_file("data_series")).is_file()

@@ -1,0 +1,305 @@
+"""The connector's only reach past the CDK's supported surface: each internal named, checked at start-up.
+
+Everything else configures the CDK (manifest.yaml) or extends it through the component
+interfaces the manifest names. What could not be done that way is here, and nowhere else
+(ruff's SLF rules flag a private access in any other module):
+
+1. Bounded look-ahead (`ReadersAndOneGenerator`, `use_bounded_concurrent_source`).
+   ConcurrentDeclarativeSource builds its ConcurrentSource itself, with ConcurrentSource.create:
+   one pool of `concurrency_level` threads that run both the partition generators (up to half
+   of them) and the partition reads, with up to 10,000 partitions generated ahead of the reads.
+   For this connector every window of up to 10,000 campaigns would be generated (slice, future)
+   before the reads catch up: memory that grows with the number of campaigns. With a smaller
+   bound, a generator waiting on it holds a pool thread: at num_workers 1 the only one, and the
+   sync hangs. And a generator's thread reads once generation is done, so `num_workers` would
+   not be the number of requests in flight. The manifest's `concurrency_level` has no setting
+   for any of this. So partitions are generated on a thread of their own, exactly `num_workers`
+   threads read, and at most PENDING_PARTITIONS partitions are queued or being read.
+2. Lean per-campaign cursors (`ForgetfulConcurrentCursor`, `use_lean_cursors`).
+   For per-campaign state the CDK keeps one ConcurrentCursor per campaign for the whole sync,
+   each built from the manifest anew with its own state converter (two datetime parsers), end
+   provider, cursor field and clamping strategy, the same for every campaign; and each keeps the
+   slice of every window it read in `_most_recent_cursor_value_per_partition`, read once, when
+   the window closes. Sharing the first and dropping the second saves about 2.7 KiB per campaign
+   (27 MiB of a 10,000-campaign sync, docs/reliability.md). The manifest has no setting for it.
+3. A stream's response cache file (`cache_file`): the CDK names it after the requester, which
+   the factory names after the stream; no manifest field sets it (see response_cache.py).
+4. The `ast.parse` lock (`install_ast_lock`), for CPython < 3.12.5 only: not a CDK internal but
+   a process-wide patch of the standard library the CDK's worker threads need there.
+
+`check()` verifies what can be verified before anything is built; what only exists on a built
+object is verified where it is used. Either way a changed internal raises CdkCompatibilityError
+naming the installed airbyte-cdk version: a sync fails at start, it never hangs or runs with
+the CDK's defaults unnoticed.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
+from queue import Queue
+from typing import Any
+
+from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.partition_enqueuer import PartitionEnqueuer
+from airbyte_cdk.sources.streams.concurrent.partition_reader import PartitionReader
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
+
+# The CDK internals this module relies on, and what for (the docstring above says why).
+INTERNALS: dict[str, str] = {
+    "ConcurrentDeclarativeSource._concurrent_source": "replaced by a ConcurrentSource with a bounded look-ahead",
+    "ConcurrentSource._queue / ._slice_logger / ._message_repository": "what the CDK built its ConcurrentSource "
+    "with (the queue its message repository writes to), given to that ConcurrentSource",
+    "ThreadPoolManager._threadpool / ._futures / ._shutdown()": "the reading pool, the futures the CDK waits on, "
+    "and its shutdown, extended with a generator thread",
+    "PartitionEnqueuer.generate_partitions / PartitionReader.process_partition": "the two tasks the CDK submits, "
+    "told apart to run generation on its own thread",
+    "ConcurrentDeclarativeSource._constructor": "the source's component factory, whose cursor builder is wrapped",
+    "ModelToComponentFactory.create_concurrent_cursor_from_datetime_based_cursor": "wrapped on that factory",
+    "ConcurrentCursor._connector_state_converter / ._end_provider / ._cursor_field / ._clamping_strategy": "shared "
+    "by a stream's per-campaign cursors",
+    "ConcurrentCursor._most_recent_cursor_value_per_partition": "a closed window's entry dropped",
+    "HttpClient.cache_filename (`<requester name>.sqlite` in REQUEST_CACHE_PATH)": "where a stream's responses are "
+    "cached",
+}
+
+# 200 keeps up to 32 reading threads supplied several times over.
+PENDING_PARTITIONS = 200
+
+# Set once when the CDK builds a cursor and only read afterwards, equal for every cursor of a stream.
+STATELESS_PARTS = ("_connector_state_converter", "_end_provider", "_cursor_field", "_clamping_strategy")
+CLOSED_WINDOWS = "_most_recent_cursor_value_per_partition"
+
+
+class CdkCompatibilityError(RuntimeError):
+    """An internal of the installed CDK is not what this connector was built against."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            f"airbyte-cdk {cdk_version()} does not have the internals this connector relies on "
+            f"(source_braze_campaigns/cdk_compat.py; it requires {supported_cdk() or 'another airbyte-cdk'}): "
+            + "; ".join(problems)
+        )
+
+
+def cdk_version() -> str:
+    try:
+        return metadata.version("airbyte-cdk")
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
+
+
+def supported_cdk() -> str:
+    """The airbyte-cdk requirement the installed connector declares ("" when not installed)."""
+    try:
+        requirements = metadata.requires("source-braze-campaigns") or []
+    except metadata.PackageNotFoundError:
+        return ""
+    return next((req.split(";")[0].strip() for req in requirements if req.startswith("airbyte-cdk")), "")
+
+
+# ---- check --------------------------------------------------------------------------------------
+
+
+def _parameters(function: Callable[..., Any]) -> set[str]:
+    return set(inspect.signature(function).parameters)
+
+
+def _expects_parameters(where: str, function: Callable[..., Any], names: set[str]) -> Iterator[str]:
+    missing = names - _parameters(function)
+    if missing:
+        yield f"{where} no longer takes {', '.join(sorted(missing))}"
+
+
+def _expects_attributes(where: str, obj: Any, names: tuple[str, ...]) -> Iterator[str]:
+    missing = [name for name in names if not hasattr(obj, name)]
+    if missing:
+        yield f"{where} has no {', '.join(missing)}"
+
+
+def problems() -> list[str]:
+    """What is not as expected among the internals that exist before anything is built."""
+    found: list[str] = []
+    found += _expects_parameters(
+        "ConcurrentSource()",
+        ConcurrentSource.__init__,
+        {"threadpool", "logger", "slice_logger", "queue", "message_repository"}
+        | {"initial_number_partitions_to_generate"},
+    )
+    found += _expects_parameters(
+        "ThreadPoolManager()", ThreadPoolManager.__init__, {"threadpool", "logger", "max_concurrent_tasks"}
+    )
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        found += _expects_attributes("ThreadPoolManager", ThreadPoolManager(pool, logging.getLogger("airbyte")),
+                                     ("_threadpool", "_futures", "_shutdown", "submit"))
+    finally:
+        pool.shutdown(wait=False)
+    found += _expects_attributes("PartitionEnqueuer", PartitionEnqueuer, ("generate_partitions",))
+    found += _expects_attributes("PartitionReader", PartitionReader, ("process_partition",))
+    found += _expects_attributes(
+        "ModelToComponentFactory", ModelToComponentFactory, ("create_concurrent_cursor_from_datetime_based_cursor",)
+    )
+    if not found:
+        found += _expects_parameters(
+            "ModelToComponentFactory.create_concurrent_cursor_from_datetime_based_cursor()",
+            ModelToComponentFactory.create_concurrent_cursor_from_datetime_based_cursor,
+            {"stream_name"},
+        )
+    found += _expects_parameters(
+        "ConcurrentCursor()",
+        ConcurrentCursor.__init__,
+        {"connector_state_converter", "end_provider", "cursor_field", "clamping_strategy"},
+    )
+    found += _expects_attributes("ConcurrentCursor", ConcurrentCursor, ("close_partition",))
+    probe = HttpClient(name="probe", logger=logging.getLogger("airbyte"))
+    if getattr(probe, "cache_filename", None) != "probe.sqlite":
+        found.append("HttpClient.cache_filename is no longer `<name>.sqlite`")
+    return found
+
+
+def check() -> None:
+    """Raise CdkCompatibilityError if an internal this module relies on changed (see INTERNALS)."""
+    found = problems()
+    if found:
+        raise CdkCompatibilityError(found)
+
+
+def _attribute(obj: Any, name: str) -> Any:
+    """`obj.name`, or CdkCompatibilityError naming what is missing."""
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise CdkCompatibilityError([f"{type(obj).__name__} has no {name}"]) from None
+
+
+# ---- 1. Bounded look-ahead ----------------------------------------------------------------------
+
+
+class ReadersAndOneGenerator(ThreadPoolManager):
+    """The CDK's thread pool manager with partition generation on a thread of its own."""
+
+    def __init__(self, readers: int, logger: logging.Logger) -> None:
+        reads = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="workerpool")
+        super().__init__(reads, logger, max_concurrent_tasks=PENDING_PARTITIONS)
+        self._generation = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partition-generator")
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        task_of = getattr(function, "__self__", None)
+        if isinstance(task_of, PartitionEnqueuer):
+            pool = self._generation
+        elif isinstance(task_of, PartitionReader):
+            pool = self._threadpool  # CDK internal: its reading pool
+        else:  # a task this split does not know: guessing could hang a sync at num_workers 1
+            raise CdkCompatibilityError([f"the CDK submitted an unknown task to its thread pool: {function!r}"])
+        self._futures.append(pool.submit(function, *args))  # CDK internal: the futures it waits on
+
+    def _shutdown(self) -> None:
+        self._generation.shutdown(wait=False, cancel_futures=True)
+        super()._shutdown()  # CDK internal: its shutdown, extended
+
+
+def use_bounded_concurrent_source(source: ConcurrentDeclarativeSource, readers: int) -> None:
+    """Make `source` read with `readers` threads and generate partitions on one more (see 1. above)."""
+    cdk_source = _attribute(source, "_concurrent_source")
+    queue = _attribute(cdk_source, "_queue")
+    if not isinstance(cdk_source, ConcurrentSource) or not isinstance(queue, Queue):
+        raise CdkCompatibilityError(["ConcurrentDeclarativeSource._concurrent_source is not a ConcurrentSource"])
+    source._concurrent_source = ConcurrentSource(  # noqa: SLF001 - replaced, see 1. above
+        threadpool=ReadersAndOneGenerator(readers, source.logger),
+        logger=source.logger,
+        slice_logger=_attribute(cdk_source, "_slice_logger"),
+        queue=queue,
+        message_repository=_attribute(cdk_source, "_message_repository"),
+        initial_number_partitions_to_generate=1,
+    )
+
+
+# ---- 2. Lean per-campaign cursors ---------------------------------------------------------------
+
+
+class ForgetfulConcurrentCursor(ConcurrentCursor):
+    """The CDK's cursor, without the closed windows' most recent cursor values."""
+
+    def close_partition(self, partition: Partition) -> None:
+        super().close_partition(partition)
+        self._most_recent_cursor_value_per_partition.pop(partition.to_slice(), None)  # CDK internal
+
+
+def use_lean_cursors(source: ConcurrentDeclarativeSource) -> None:
+    """Build the datetime cursors of `source`'s streams lean (see 2. above)."""
+    factory = _attribute(source, "_constructor")
+    build_cdk_cursor = _attribute(factory, "create_concurrent_cursor_from_datetime_based_cursor")
+    first_by_stream: dict[str, ConcurrentCursor] = {}
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        cursor = build_cdk_cursor(*args, **kwargs)
+        if type(cursor) is not ConcurrentCursor:
+            return cursor
+        missing = [part for part in (*STATELESS_PARTS, CLOSED_WINDOWS) if not hasattr(cursor, part)]
+        if missing:
+            raise CdkCompatibilityError([f"ConcurrentCursor has no {', '.join(missing)}"])
+        cursor.__class__ = ForgetfulConcurrentCursor  # same state, close_partition above
+        first = first_by_stream.setdefault(str(kwargs.get("stream_name", "")), cursor)
+        for part in STATELESS_PARTS:
+            setattr(cursor, part, getattr(first, part))
+        return cursor
+
+    factory.create_concurrent_cursor_from_datetime_based_cursor = build
+
+
+# ---- 3. A stream's response cache file ----------------------------------------------------------
+
+
+def cache_file(stream_name: str) -> Path | None:
+    """The file the CDK caches `stream_name`'s responses in (`use_cache: true`); None without a cache folder
+    (then the CDK keeps one in-memory cache per process)."""
+    folder = os.environ.get(ENV_REQUEST_CACHE_PATH)
+    return Path(folder) / f"{stream_name}.sqlite" if folder else None
+
+
+# ---- 4. The ast.parse lock ----------------------------------------------------------------------
+
+_AST_LOCK = threading.Lock()
+
+
+def needs_ast_lock(version: tuple[int, ...] = sys.version_info[:3]) -> bool:
+    """Whether this interpreter's `ast.parse` can fail when two threads parse at once.
+
+    The CDK renders every Jinja template of the manifest (url, request parameters, the token)
+    through `ast.literal_eval`, in its worker threads. On CPython before 3.12.5 two threads building
+    an AST at the same time can fail with `SystemError: AST constructor recursion depth mismatch`
+    (CPython issue gh-106905, fixed in 3.12.5 and 3.13), which fails a stream at random; the tests
+    saw it about once in eight runs.
+    """
+    return version[:3] < (3, 12, 5)
+
+
+def install_ast_lock() -> None:
+    """Wrap `ast.parse` in a lock, once, where the interpreter needs it (the entry point calls this)."""
+    if not needs_ast_lock() or getattr(ast.parse, "serialized", False):
+        return
+    parse = ast.parse
+
+    @functools.wraps(parse)
+    def serialized_parse(*args: Any, **kwargs: Any) -> Any:
+        with _AST_LOCK:
+            return parse(*args, **kwargs)
+
+    serialized_parse.serialized = True  # type: ignore[attr-defined]
+    ast.parse = serialized_parse
