@@ -105,6 +105,18 @@ def test_given_a_key_without_the_permission_when_reading_then_a_config_error_nam
 
     assert FailureType.config_error in failure_types(output)
     assert STREAMS[stream].permission in error_text(output)
+    assert "lacks" in error_text(output) and "plan" not in error_text(output)
+
+
+@EVERY_STREAM
+def test_given_a_plan_or_account_without_access_when_reading_then_a_config_error_says_a_new_key_will_not_help(
+    stream: str,
+) -> None:
+    output, _ = _read_with(stream, [an_error_response(403, "error_forbidden")], expect_failure=True)
+
+    assert FailureType.config_error in failure_types(output)
+    assert "plan does not include" in error_text(output) and "inactive" in error_text(output)
+    assert "lacks" not in error_text(output)
 
 
 # ---- 400 and 404: a wrong url on the list, a missing campaign elsewhere -----------------------
