@@ -125,7 +125,8 @@ class DayWindowRequester(Requester):
         return self.requester.get_method()
 
     def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {**self.requester.get_request_params(**kwargs), **self.window_request_parameters(kwargs.get("stream_slice"))}
+        window = self.window_request_parameters(kwargs.get("stream_slice"))
+        return {**self.requester.get_request_params(**kwargs), **window}
 
     def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
         return self.requester.get_request_headers(**kwargs)

@@ -9,7 +9,7 @@ from unit_tests.builders import (
     a_campaigns_list_response,
     a_details_request,
     a_details_response,
-    a_list_request,
+    given_the_list,
     load_fixture,
 )
 from unit_tests.harness import records_of, run_read
@@ -17,7 +17,7 @@ from unit_tests.harness import records_of, run_read
 
 def test_given_two_campaigns_when_reading_details_then_one_record_per_campaign_with_its_id() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaigns(["c1", "c2"]).build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaigns(["c1", "c2"]).build())
         first, second = a_details_request("c1"), a_details_request("c2")
         http_mocker.get(first, a_details_response(name="First"))
         http_mocker.get(second, a_details_response(name="Second"))
@@ -33,7 +33,7 @@ def test_given_two_campaigns_when_reading_details_then_one_record_per_campaign_w
 
 def test_given_a_details_body_when_reading_then_every_field_braze_sent_is_kept() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
         http_mocker.get(a_details_request("c1"), a_details_response(future_field={"x": 1}))
 
         output = run_read(ConfigBuilder().build(), ["campaigns_details"])
@@ -45,7 +45,7 @@ def test_given_a_details_body_when_reading_then_every_field_braze_sent_is_kept()
 
 def test_given_campaign_ids_when_reading_details_then_only_those_campaigns_are_asked_for() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaigns(["c1", "c2"]).build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaigns(["c1", "c2"]).build())
         http_mocker.get(a_details_request("c2"), a_details_response())
 
         output = run_read(ConfigBuilder().with_campaign_ids(["c2"]).build(), ["campaigns_details"])

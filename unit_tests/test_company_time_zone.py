@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 import pytz
-from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 
+from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 from source_braze_campaigns.day_windows import end_of_day, window_parameters
 from unit_tests.harness import records_of, run_read
 
@@ -87,5 +87,6 @@ def test_given_no_zone_in_the_config_when_the_company_zone_is_east_of_utc_then_o
 
 def test_given_a_config_zone_east_of_a_west_company_zone_when_syncing_then_the_days_are_still_right() -> None:
     # Config Europe/Berlin, company America/Los_Angeles: D 23:59:59+01:00 is still D in Los Angeles.
-    counts, expected = sync_days("America/Los_Angeles", "Europe/Berlin", date(2026, 1, 10), date(2026, 6, 20), date(2026, 6, 30))
+    start, end, today = date(2026, 1, 10), date(2026, 6, 20), date(2026, 6, 30)
+    counts, expected = sync_days("America/Los_Angeles", "Europe/Berlin", start, end, today)
     assert set(counts) == expected and max(counts.values()) == 1

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from airbyte_cdk.models import FailureType
-from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 
+from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 from unit_tests.harness import error_text, failure_types, log_text, records_of, run_read
 
 TODAY = date(2026, 6, 30)
@@ -31,7 +31,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def config(sb: Sandbox, key: str = SANDBOX_API_KEY) -> dict[str, Any]:
-    return {"url": sb.url, "api_key": key, "start_date": START.isoformat(), "end_date": TODAY.isoformat(), "num_workers": 1}
+    dates = {"start_date": START.isoformat(), "end_date": TODAY.isoformat()}
+    return {"url": sb.url, "api_key": key, **dates, "num_workers": 1}
 
 
 def expected(sb: Sandbox) -> set[tuple[str, str]]:
