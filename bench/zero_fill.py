@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import orjson
-from braze_sandbox import BrazeData
 
+from braze_sandbox import BrazeData
 from source_braze_campaigns.records import flatten_day
 
 TODAY = date(2026, 6, 30)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 
+from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 from unit_tests.harness import records_of, run_read
 
 TODAY = date(2026, 6, 30)
