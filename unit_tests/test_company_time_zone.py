@@ -8,13 +8,16 @@ sandbox's ground truth: each (campaign, day) of the range exactly once.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import pytz
+import yaml
+from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 
 from braze_sandbox import SANDBOX_API_KEY, Sandbox, SandboxConfig
 from source_braze_campaigns.day_windows import end_of_day, window_parameters
+from source_braze_campaigns.source import MANIFEST
 from unit_tests.harness import records_of, run_read
 
 STREAM = "campaigns_analytics"
@@ -90,3 +93,13 @@ def test_given_a_config_zone_east_of_a_west_company_zone_when_syncing_then_the_d
     start, end, today = date(2026, 1, 10), date(2026, 6, 20), date(2026, 6, 30)
     counts, expected = sync_days("America/Los_Angeles", "Europe/Berlin", start, end, today)
     assert set(counts) == expected and max(counts.values()) == 1
+
+
+def test_without_an_end_date_the_last_day_is_today_in_the_company_zone() -> None:
+    cursor = yaml.safe_load(MANIFEST.read_text())["definitions"]["daily_cursor"]
+    template = InterpolatedString.create(cursor["end_datetime"]["datetime"], parameters={})
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11: always a day apart
+        before = datetime.now(pytz.timezone(zone)).date()
+        rendered = template.eval({"time_zone": zone})
+        after = datetime.now(pytz.timezone(zone)).date()
+        assert rendered in (f"{before}T23:59:59", f"{after}T23:59:59"), (zone, rendered)
