@@ -70,6 +70,7 @@ class Report:
             self.cpu(),
             self.theirs(),
             self.spec(),
+            self.zero_fill(),
             self.profile(),
             self.not_run(),
         ]
@@ -546,6 +547,11 @@ class Report:
             "run the CDK's per-response and per-record work before they send their next request. That, more than "
             "the main thread, is why a sync at a given num_workers is slower than the floor of its requests."
         )
+
+    def zero_fill(self) -> str:
+        from bench.zero_fill import ZeroFill, section
+
+        return section(ZeroFill(**self.r.zero_fill)) if self.r.zero_fill else ""
 
     def not_run(self) -> str:
         if not self.r.skipped:

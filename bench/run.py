@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import machine, their_connector
+from bench import machine, their_connector, zero_fill
 from bench.measure import Output, run_measured, summarize
 from bench.profile import analyse, py_spy, thread_states
 from bench.report import render
@@ -194,6 +194,7 @@ class Results:
     duration_s: float = 0.0
     load_after: str = ""
     skipped: list[str] = field(default_factory=list)
+    zero_fill: dict[str, Any] | None = None
 
     def spec_median(self, connector: str) -> float:
         runs = self.spec_s.get(connector) or [0.0]
@@ -640,9 +641,13 @@ class Bench:
                 f"{campaigns:,} campaigns, latency {plan.latency_ms:g} ms", lambda c=campaigns: self.latency_runs(c)
             )
         self.phase(f"CPU at zero latency ({plan.cpu_campaigns} campaigns)", self.cpu_runs)
+        self.phase("zero-filled days volume", self.zero_fill_volume)
         self.results.duration_s = self.clock.elapsed()
         self.results.load_after = machine.load_average()
         return self.results
+
+    def zero_fill_volume(self) -> None:
+        self.results.zero_fill = asdict(zero_fill.measure())
 
     def setup_theirs(self) -> None:
         self.results.theirs_setup = their_connector.ensure(log=self.clock.log)

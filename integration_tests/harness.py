@@ -248,11 +248,15 @@ def duplicates(records: Iterable[Mapping[str, Any]], key: Iterable[str]) -> dict
 def expected_variations(
     day_records: Iterable[Mapping[str, Any]],
 ) -> dict[tuple[str, Day, str], list[dict[str, Any]]]:
-    """(campaign, day, channel) -> Braze's entries of that channel list, in order."""
+    """(campaign, day, channel) -> Braze's entries of that channel list, in order.
+
+    An empty channel list (`"sms": []`, on some zero-filled days) has no variation and no row.
+    """
     expected: dict[tuple[str, Day, str], list[dict[str, Any]]] = {}
     for record in day_records:
         for channel, entries in (record.get("messages") or {}).items():
-            expected[(record["campaign_id"], record["time"], channel)] = [dict(entry) for entry in entries]
+            if entries:
+                expected[(record["campaign_id"], record["time"], channel)] = [dict(entry) for entry in entries]
     return expected
 
 

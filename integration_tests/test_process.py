@@ -371,8 +371,11 @@ def test_given_daily_syncs_with_the_emitted_state_then_no_campaign_day_is_missin
     incremental: IncrementalSyncs,
 ) -> None:
     data, last = incremental.data, incremental.syncs[-1].today
-    expected = set(expected_analytics(data, data.campaign_ids(), INCREMENTAL_START, last, last))
+    days = expected_analytics(data, data.campaign_ids(), INCREMENTAL_START, last, last)
+    # a zero-filled day whose channel lists are all empty has no variation, so no variation row
+    with_variations = {key for key, day in days.items() if any((day.get("messages") or {}).values())}
     for stream in ANALYTICS_STREAMS:
+        expected = set(days) if stream == "campaigns_analytics" else with_variations
         union = {key for sync in incremental.syncs for key in by_campaign_day(sync.run.records(stream))}
         missing = sorted(expected - union)
         assert not missing, f"{stream}: {len(missing)} campaign days never synced, e.g. {missing[:5]}"

@@ -5,7 +5,9 @@ components fall short; everything else (requests, auth, retries, rate limits, pa
 state, concurrency) is declared in manifest.yaml.
 """
 
+from source_braze_campaigns.day_windows import DayWindowRequester
 from source_braze_campaigns.errors import BrazeBackoffStrategy, BrazeErrorHandler
+from source_braze_campaigns.list_paging import CampaignListExtractor, RereadingPageIncrement
 from source_braze_campaigns.records import DataSeriesExtractor, SelectedCampaigns, flatten_day
 from source_braze_campaigns.schema_loader import ChannelStatsSchemaLoader, build_schema
 from source_braze_campaigns.state import NormalizeCampaignState
@@ -13,9 +15,12 @@ from source_braze_campaigns.state import NormalizeCampaignState
 __all__ = [
     "BrazeBackoffStrategy",
     "BrazeErrorHandler",
+    "CampaignListExtractor",
     "ChannelStatsSchemaLoader",
     "DataSeriesExtractor",
+    "DayWindowRequester",
     "NormalizeCampaignState",
+    "RereadingPageIncrement",
     "SelectedCampaigns",
     "build_schema",
     "flatten_day",

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
+import pytz
 from jsonschema import Draft7Validator, ValidationError
 
 DATE_FIELDS = ("start_date", "end_date")
@@ -75,6 +76,9 @@ def config_errors(config: Mapping[str, Any], spec: Mapping[str, Any], today: dat
                 errors.append(message)
         else:
             dates[field] = parsed
+    zone = config.get("time_zone")
+    if isinstance(zone, str) and zone and zone not in pytz.all_timezones_set:
+        errors.append(f"`time_zone` must be an IANA time zone name such as America/New_York; got {zone!r}.")
     start, end = dates.get("start_date"), dates.get("end_date")
     if start and end and start > end:
         errors.append(f"`start_date` ({start}) is after `end_date` ({end}).")

@@ -12,8 +12,8 @@ from unit_tests.builders import (
     a_campaigns_list_response,
     a_data_series_request,
     a_data_series_response,
-    a_list_request,
     any_data_series_request,
+    given_the_list,
     load_fixture,
 )
 from unit_tests.harness import ANALYTICS_STREAMS, data_series_requests, records_of, run_discover, run_read
@@ -23,7 +23,7 @@ WINDOW = {"length": 10, "last_day": "2025-01-10"}
 
 
 def _mock_campaigns(http_mocker: HttpMocker, ids: list[str]) -> None:
-    http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaigns(ids).build())
+    given_the_list(http_mocker, a_campaigns_list_response().with_campaigns(ids).build())
 
 
 def test_given_two_campaigns_when_reading_daily_analytics_then_one_record_per_campaign_and_day() -> None:

@@ -8,7 +8,7 @@ from airbyte_cdk.test.mock_http import HttpMocker
 
 from source_braze_campaigns.cdk_compat import PENDING_PARTITIONS, STATELESS_PARTS, ForgetfulConcurrentCursor
 from source_braze_campaigns.source import SourceBrazeCampaigns
-from unit_tests.builders import ConfigBuilder, a_campaigns_list_response, a_list_request
+from unit_tests.builders import ConfigBuilder, a_campaigns_list_response, given_the_list
 
 
 def test_given_the_manifest_when_streams_are_built_then_no_client_side_budget_holds_or_delays_requests() -> None:
@@ -36,7 +36,7 @@ def test_given_num_workers_when_the_source_is_built_then_that_many_threads_read_
 def test_given_many_campaigns_when_cursors_are_built_then_they_share_stateless_parts_and_drop_closed_windows() -> None:
     config = ConfigBuilder().with_start_date("2025-01-01").with_end_date("2025-01-30").build()
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").with_campaign("c2").build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").with_campaign("c2").build())
         streams = SourceBrazeCampaigns(config=config).streams(config)
         (stream,) = [stream for stream in streams if stream.name == "campaigns_analytics"]
         partitions = list(stream.generate_partitions())

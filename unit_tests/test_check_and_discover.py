@@ -11,9 +11,9 @@ from unit_tests.builders import (
     a_data_series_response,
     a_details_request,
     a_details_response,
-    a_list_request,
     an_error_response,
     any_data_series_request,
+    given_the_list,
 )
 from unit_tests.harness import run_check, run_discover, sent_requests
 
@@ -24,7 +24,7 @@ def _status(output: object) -> object:
 
 
 def _mock_all_ok(http_mocker: HttpMocker) -> None:
-    http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+    given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
     http_mocker.get(a_details_request("c1"), a_details_response())
     http_mocker.get(any_data_series_request(), a_data_series_response().with_day("2025-01-02").build())
 
@@ -40,7 +40,7 @@ def test_given_a_key_with_every_permission_when_checking_then_it_succeeds() -> N
 
 def test_given_an_invalid_key_when_checking_then_it_fails_saying_so() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), an_error_response(401, "error_invalid_api_key"))
+        given_the_list(http_mocker, an_error_response(401, "error_invalid_api_key"))
 
         output = run_check(ConfigBuilder().build())
 
@@ -51,7 +51,7 @@ def test_given_an_invalid_key_when_checking_then_it_fails_saying_so() -> None:
 
 def test_given_a_key_without_data_series_when_checking_then_it_fails_naming_the_permission() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
         http_mocker.get(a_details_request("c1"), a_details_response())
         http_mocker.get(any_data_series_request(), an_error_response(403, "error_access_denied"))
 
@@ -64,7 +64,7 @@ def test_given_a_key_without_data_series_when_checking_then_it_fails_naming_the_
 
 def test_given_a_key_without_details_when_checking_then_it_fails_naming_the_permission() -> None:
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
         http_mocker.get(a_details_request("c1"), an_error_response(403, "error_access_denied"))
         http_mocker.get(any_data_series_request(), a_data_series_response().with_day("2025-01-02").build())
 

@@ -27,6 +27,8 @@ def spec() -> dict[str, Any]:
         {"start_date": "", "end_date": ""},
         {"start_date": "2026-01-01", "end_date": "2026-06-30", "lookback_window_days": 0},
         {"url": "http://127.0.0.1:8080", "campaign_ids": ["a", "b"], "num_workers": 32},
+        {"time_zone": "America/New_York"},
+        {"time_zone": ""},
     ],
 )
 def test_given_a_usable_config_when_checking_then_there_is_no_problem(spec: dict[str, Any], extra: dict) -> None:
@@ -45,6 +47,8 @@ def test_given_a_usable_config_when_checking_then_there_is_no_problem(spec: dict
         ({"num_workers": 0}, "num_workers"),
         ({"start_date": "2026-07-01", "end_date": "2026-06-01"}, "start_date"),
         ({"start_date": "2026-07-01"}, "start_date"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
+        ({"time_zone": "EST -5"}, "time_zone"),
     ],
 )
 def test_given_a_wrong_value_when_checking_then_the_message_names_the_field(

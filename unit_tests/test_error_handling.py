@@ -27,6 +27,7 @@ from unit_tests.builders import (
     a_details_response,
     a_list_request,
     an_error_response,
+    given_the_list,
 )
 from unit_tests.harness import all_output, error_text, failure_types, log_text, records_of, run_read, sent_requests
 
@@ -75,16 +76,18 @@ def _read_with(stream: str, responses: list[HttpResponse], expect_failure: bool 
     endpoint = STREAMS[stream]
     with HttpMocker() as http_mocker:
         if endpoint is LIST:
-            http_mocker.get(LIST.request("c1"), responses)
+            given_the_list(http_mocker, responses)
         else:
-            http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+            given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
             http_mocker.get(endpoint.request("c1"), responses)
         output = run_read(ConfigBuilder().build(), [stream], expect_failure=expect_failure)
     return output, http_mocker
 
 
 def _attempts(http_mocker: HttpMocker, stream: str) -> int:
-    return len(sent_requests(http_mocker, STREAMS[stream].path))
+    """Requests to the stream's endpoint, the list's second pass (newest first) not counted."""
+    sent = sent_requests(http_mocker, STREAMS[stream].path)
+    return len([request for request in sent if request.get("sort_direction") != "desc"])
 
 
 # ---- 401 and 403: the key --------------------------------------------------------------------
@@ -105,6 +108,18 @@ def test_given_a_key_without_the_permission_when_reading_then_a_config_error_nam
 
     assert FailureType.config_error in failure_types(output)
     assert STREAMS[stream].permission in error_text(output)
+    assert "lacks" in error_text(output) and "plan" not in error_text(output)
+
+
+@EVERY_STREAM
+def test_given_a_plan_or_account_without_access_when_reading_then_a_config_error_says_a_new_key_will_not_help(
+    stream: str,
+) -> None:
+    output, _ = _read_with(stream, [an_error_response(403, "error_forbidden")], expect_failure=True)
+
+    assert FailureType.config_error in failure_types(output)
+    assert "plan does not include" in error_text(output) and "inactive" in error_text(output)
+    assert "lacks" not in error_text(output)
 
 
 # ---- 400 and 404: a wrong url on the list, a missing campaign elsewhere -----------------------
@@ -127,7 +142,7 @@ def test_given_one_campaign_answers_400_or_404_when_reading_then_it_is_logged_an
 ) -> None:
     endpoint = STREAMS[stream]
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaigns(["gone", "c2"]).build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaigns(["gone", "c2"]).build())
         http_mocker.get(endpoint.request("gone"), an_error_response(status, fixture))
         http_mocker.get(endpoint.request("c2"), endpoint.success())
 

@@ -16,9 +16,9 @@ from unit_tests.builders import (
     ConfigBuilder,
     a_campaigns_list_response,
     a_data_series_response,
-    a_list_request,
     any_data_series_request,
     days_between,
+    given_the_list,
 )
 from unit_tests.harness import (
     ANALYTICS_STREAMS,
@@ -47,7 +47,7 @@ def _sync(config: dict, stream: str, last_day_with_data: str, state: list | None
     asserted is which days were requested and which cursor was saved.
     """
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
         http_mocker.get(
             any_data_series_request(),
             a_data_series_response().with_days(config["start_date"], last_day_with_data).build(),
@@ -117,7 +117,7 @@ def test_given_a_campaign_created_after_the_last_sync_when_syncing_then_it_is_re
     )
     state = state_for("campaigns_analytics", per_campaign_state({"old": "2025-06-20"}, with_global="2025-06-20"))
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaigns(["old", "new"]).build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaigns(["old", "new"]).build())
         http_mocker.get(any_data_series_request(), a_data_series_response().with_day("2025-06-25").build())
 
         output = run_read(config, ["campaigns_analytics"], state=state)

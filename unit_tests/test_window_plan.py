@@ -19,8 +19,8 @@ from unit_tests.builders import (
     a_campaigns_list_response,
     a_data_series_request,
     a_data_series_response,
-    a_list_request,
     days_between,
+    given_the_list,
 )
 from unit_tests.harness import data_series_requests, records_of, run_read
 
@@ -59,7 +59,7 @@ def test_given_a_first_sync_of_n_days_when_reading_then_each_day_is_requested_on
     end = START + timedelta(days=days - 1)
     windows = _windows(lengths)
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign("c1").build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
         first = START
         for length, last in windows:
             http_mocker.get(

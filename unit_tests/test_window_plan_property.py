@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from source_braze_campaigns.source import SourceBrazeCampaigns
-from unit_tests.builders import ConfigBuilder, a_campaigns_list_response, a_list_request
+from unit_tests.builders import ConfigBuilder, a_campaigns_list_response, given_the_list
 from unit_tests.harness import per_campaign_state, state_for
 
 CAMPAIGN = "c1"
@@ -33,7 +33,7 @@ def planned_requests(config: dict[str, Any], cursor: date | None, completed: dat
         saved = per_campaign_state({CAMPAIGN: cursor.isoformat()}, completed and completed.isoformat())
         state = state_for("campaigns_analytics", saved)
     with HttpMocker() as http_mocker:
-        http_mocker.get(a_list_request(), a_campaigns_list_response().with_campaign(CAMPAIGN).build())
+        given_the_list(http_mocker, a_campaigns_list_response().with_campaign(CAMPAIGN).build())
         streams = SourceBrazeCampaigns(config=config, state=state).streams(config)
         (stream,) = [stream for stream in streams if stream.name == "campaigns_analytics"]
         planned = []

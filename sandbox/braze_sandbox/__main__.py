@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--today",
         type=date.fromisoformat,
         default=None,
-        help="YYYY-MM-DD (default: the real UTC date)",
+        help="YYYY-MM-DD (default: the real date in the company time zone)",
     )
     parser.add_argument("--latency-ms", type=float, default=defaults.latency_ms)
     parser.add_argument("--api-key", default=defaults.api_key)
@@ -60,6 +60,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         dest="deleted_campaign_ids",
         help="listed but 400 on read; repeatable",
+    )
+    parser.add_argument(
+        "--company-time-zone",
+        default=defaults.company_time_zone,
+        help="IANA name: days and ending_at are read in this zone (default UTC)",
+    )
+    parser.add_argument(
+        "--tidy",
+        action="store_true",
+        help="the old tidy sandbox: only days with activity, X-RateLimit-* title case, "
+        "JSON bodies on 502/503/504",
     )
     parser.add_argument("--port-file", help="also write the url to this file")
     parser.add_argument(
@@ -90,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         list_details_window_s=args.list_details_window_s,
         deleted_campaign_ids=args.deleted_campaign_ids,
         verbose=args.verbose,
+        company_time_zone=args.company_time_zone,
+        zero_fill=not args.tidy,
+        header_case="title" if args.tidy else "lower",
+        html_gateway_errors=not args.tidy,
     )
     stop = threading.Event()
 

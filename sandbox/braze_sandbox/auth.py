@@ -2,7 +2,11 @@
 
 The configured key has ``campaigns.list``, ``campaigns.details`` and
 ``campaigns.data_series``; ``<key>-no-list``, ``<key>-no-details`` and
-``<key>-no-data-series`` each lack one of them. Anything else is an invalid key.
+``<key>-no-data-series`` each lack one of them and get 403 "Access Denied" there;
+``<key>-inactive`` belongs to an inactive account (or a plan without these endpoints) and
+gets 403 "Forbidden" everywhere. Braze answers 403 with these two messages (recorded
+responses; the docs say only "plan doesn't allow it / key lacks the permission").
+Anything else is an invalid key.
 """
 
 from __future__ import annotations
@@ -21,10 +25,13 @@ _SUFFIXES = {
 }
 
 
+INACTIVE_SUFFIX = "-inactive"
+
+
 def key_permissions(api_key: str) -> dict[str, frozenset[str]]:
-    """Every valid key and the permissions it carries."""
+    """Every valid key and the permissions it carries (an inactive account's: none)."""
     everything = frozenset(PERMISSIONS.values())
-    keys = {api_key: everything}
+    keys = {api_key: everything, api_key + INACTIVE_SUFFIX: frozenset()}
     for suffix, missing in _SUFFIXES.items():
         keys[api_key + suffix] = everything - {missing}
     return keys
@@ -50,10 +57,8 @@ def check(
             permissions = keys.get(sent)
     if permissions is None:
         return 401, {"message": f"Invalid API key: {mask(sent)}"}
-    needed = PERMISSIONS[path]
-    if needed not in permissions:
-        return 403, {
-            "message": "Invalid API key or insufficient permissions for this endpoint",
-            "errors": [f"This API key does not have the {needed} permission"],
-        }
+    if not permissions:
+        return 403, {"message": "Forbidden"}
+    if PERMISSIONS[path] not in permissions:
+        return 403, {"message": "Access Denied"}
     return None

@@ -16,8 +16,15 @@ class SandboxConfig:
     ``today`` defaults to the real UTC date. The rate-limit fields mirror Braze's buckets
     (``/campaigns/data_series``: 50,000 a minute; ``/campaigns/list`` and
     ``/campaigns/details`` together: 250,000 an hour) and can be made small for tests.
-    ``deleted_campaign_ids`` are still listed but answer 400 "Invalid Campaign ID" on
-    details and data_series, as a campaign deleted between list and read does.
+    ``deleted_campaign_ids`` are still listed but answer 400 on details and data_series, as
+    a campaign deleted between list and read does (not always with "Invalid Campaign ID").
+
+    Real-Braze behaviours (the defaults) and the tidy alternative each option keeps:
+    ``company_time_zone`` (IANA name) buckets days and reads ``ending_at`` in that zone;
+    ``zero_fill`` returns every day of a window from the campaign's creation day on, zero
+    counts included (False: only days with activity); ``header_case`` "lower" sends
+    ``x-ratelimit-*`` as HTTP/2 does ("title": ``X-RateLimit-*``); ``html_gateway_errors``
+    answers 502/503/504 faults with an HTML page (False: a JSON body).
     """
 
     seed: int = 1
@@ -34,3 +41,7 @@ class SandboxConfig:
     deleted_campaign_ids: list[str] = field(default_factory=list)
     request_log_size: int = 200_000
     verbose: bool = False
+    company_time_zone: str = "UTC"
+    zero_fill: bool = True
+    header_case: str = "lower"
+    html_gateway_errors: bool = True

@@ -16,6 +16,17 @@ Field presence is fixed per (campaign, day): ``conversions1..3`` (and their
 absent on ~15% of days each; ``revenue`` only for campaigns that track it, absent on ~20%
 of days. ``in_app_message`` entries (no field list in Braze's docs) are assumed to look
 like ``trigger_in_app_message`` send stats with a ``variation_api_id``.
+
+What real responses show beyond the docs (recorded in December 2022, Airbyte's
+``source-braze`` ``integration_tests/expected_records.jsonl``), modelled here:
+
+* days without activity are returned zero-filled (``zero_fill``): every variation's entry
+  is there with 0 counts, and a channel's list is sometimes empty (``"sms": []``);
+* email entries carry ``machine_open`` and ``machine_amp_open`` (Apple Mail privacy opens);
+* iOS push entries carry ``variation_name``, ``revenue``, ``unique_recipients`` and the
+  conversion fields;
+* a control entry inside a channel's list carries ``variation_api_id``, ``enrolled``,
+  conversions and revenue, and no ``sent``.
 """
 
 from __future__ import annotations
@@ -41,9 +52,17 @@ def growth(age: int) -> float:
     return 1.0 if age >= RESTATEMENT_DAYS else _GROWTH[age]
 
 
-def day_record(spec: CampaignSpec, day: date, today: date) -> dict[str, Any] | None:
-    """The data_series object of ``spec`` for ``day`` as seen on ``today``, or None."""
-    if day > today or not spec.sends_on(day):
+def day_record(
+    spec: CampaignSpec, day: date, today: date, zero_fill: bool = False
+) -> dict[str, Any] | None:
+    """The data_series object of ``spec`` for ``day`` as seen on ``today``, or None.
+
+    A day without activity is None, or with ``zero_fill`` a zero-filled object.
+    """
+    if day > today:
+        return None
+    active = spec.sends_on(day)
+    if not active and not zero_fill:
         return None
     age = (today - day).days
     ordinal = day.toordinal()
@@ -60,7 +79,7 @@ def day_record(spec: CampaignSpec, day: date, today: date) -> dict[str, Any] | N
     def c(x: int) -> int:
         return x if g == 1.0 else int(x * g)
 
-    quiet = r() < 0.03 and spec.schedule_type != "time_based"
+    quiet = (r() < 0.03 and spec.schedule_type != "time_based") or not active
     audience = (
         0.0 if quiet else spec.scale * _WEEKDAY[day.weekday()] * (0.7 + 0.6 * r())
     )
@@ -104,7 +123,7 @@ def day_record(spec: CampaignSpec, day: date, today: date) -> dict[str, Any] | N
                     conv_rate * (0.7 + 0.6 * r()),
                     True,
                 )
-            elif spec.legacy_fields:
+            elif spec.legacy_fields or channel == "ios_push":
                 entry["variation_name"] = variation.name
                 conversions(
                     entry, int(sent * 0.97), conv_rate * (0.7 + 0.6 * r()), with_revenue
@@ -124,10 +143,11 @@ def day_record(spec: CampaignSpec, day: date, today: date) -> dict[str, Any] | N
                 control = {"variation_api_id": spec.control_ids[channel]}
                 if spec.legacy_fields:
                     control["variation_name"] = "Control Group"
-                    conversions(control, enrolled, rate, with_revenue)
+                conversions(control, enrolled, rate, with_revenue)
             control["enrolled"] = s(enrolled)
             entries.append(control)
-        messages[channel] = entries
+        # a channel without activity that day is sometimes an empty list
+        messages[channel] = [] if not active and r() < 0.25 else entries
 
     recipients = int(audience)
     top_base = int(recipients * conv_rate)
@@ -179,6 +199,8 @@ def _email(r: Draw, sent: int, s: Scale, vid: str) -> dict[str, Any]:
         "bounces": s(bounces),
         "delivered": s(delivered),
         "reported_spam": s(int(delivered * 0.0008 * r())),
+        "machine_open": s(int(unique_opens * (0.2 + 0.4 * r()))),
+        "machine_amp_open": s(int(unique_opens * 0.02 * r())),
     }
 
 

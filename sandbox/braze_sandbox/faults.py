@@ -11,6 +11,7 @@ from typing import Any
 FAULT_KINDS: frozenset[str] = frozenset(
     {
         "429",
+        "429_bare",
         "500",
         "502",
         "503",

@@ -18,13 +18,16 @@ class RateState:
     remaining: int
     reset: int  # UTC epoch seconds when the window resets
 
-    def headers(self) -> dict[str, str]:
-        """The three Braze rate-limit headers."""
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-        }
+    def headers(self, case: str = "lower") -> dict[str, str]:
+        """The three Braze rate-limit headers.
+
+        ``case`` "lower" names them as real Braze responses do (``x-ratelimit-reset``: HTTP/2
+        header names are lower-case), "title" as Braze's docs write them.
+        """
+        names = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+        if case == "lower":
+            names = tuple(name.lower() for name in names)
+        return dict(zip(names, (str(self.limit), str(self.remaining), str(self.reset)), strict=True))
 
 
 class FixedWindowBucket:

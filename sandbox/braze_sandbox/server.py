@@ -2,12 +2,20 @@
 
 API requests go through, in order: latency sleep, route (404 for unknown paths), auth
 (401/403), the rate-limit bucket (429 once exhausted), fault injection, then the
-endpoint. Every API response carries ``X-RateLimit-Limit/-Remaining/-Reset``.
+endpoint. Every API response carries ``x-ratelimit-limit/-remaining/-reset``, lower-case
+as real responses over HTTP/2 have them (``header_case="title"``: ``X-RateLimit-*``),
+except a "429_bare" fault (a proxy's 429). 502/503/504 faults answer with an HTML page
+(``html_gateway_errors=False``: JSON). A campaign deleted after the list answers 400, with
+"Invalid Campaign ID" or, for every other deleted id, another wording: a client must not
+decide on the text.
 
 Control API (never counted, no auth, loopback only):
 ``GET|POST /_sandbox/today`` (``{"today": "YYYY-MM-DD"}``), ``GET|POST|DELETE
 /_sandbox/faults``, ``GET /_sandbox/stats``, ``GET /_sandbox/requests[?offset=N]``,
-``POST /_sandbox/reset`` (stats, request log and rate-limit windows), ``GET /_sandbox/info``.
+``POST /_sandbox/reset`` (stats, request log and rate-limit windows), ``GET /_sandbox/info``,
+``POST /_sandbox/campaigns`` (``{"action": "archive"|"delete"|"create", "campaign_id": ...,
+"after_list_page": N}``: change the workspace now, or right after list page N is served,
+so that the next page shifts as Braze's would).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from .data import MAX_LENGTH, BrazeData
 from .faults import Fault, FaultInjector
 from .ratelimit import FixedWindowBucket, RateState
 from .recorder import ENDPOINTS, TrafficRecorder
-from .timeutil import parse_iso_datetime
+from .timeutil import parse_in_zone, parse_iso_datetime
 
 log = logging.getLogger("braze_sandbox")
 
@@ -46,6 +54,18 @@ _HTML = (
     b"<body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p>"
     b"</body></html>"
 )
+_VANISHED_CAMPAIGN = {
+    "message": "Bad Request",
+    "errors": ["campaign_id: no campaign with this id in this workspace"],
+}
+_GATEWAY_HTML = {
+    502: _HTML,
+    503: b"<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
+    b"<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
+    504: b"<html><head><title>504 Gateway Time-out</title></head><body>"
+    b"<center><h1>504 Gateway Time-out</h1></center></body></html>",
+}
+LIST_ACTIONS = ("archive", "delete", "create")
 _FAULT_STATUS = {
     "500": (500, {"message": "Internal Server Error"}),
     "502": (502, {"message": "Bad Gateway"}),
@@ -74,12 +94,21 @@ class Sandbox:
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         cfg = self.config
-        self.data = BrazeData(cfg.seed, cfg.campaigns, cfg.days, cfg.today)
+        self.data = BrazeData(
+            cfg.seed,
+            cfg.campaigns,
+            cfg.days,
+            cfg.today,
+            time_zone=cfg.company_time_zone,
+            zero_fill=cfg.zero_fill,
+        )
         self._today = self.data.today
+        self._list_changes: list[tuple[int, str, str | None]] = []
+        self._list_lock = threading.Lock()
         self.keys = auth.key_permissions(cfg.api_key)
         self.faults = FaultInjector()
         self.recorder = TrafficRecorder(cfg.request_log_size)
-        self.deleted = frozenset(cfg.deleted_campaign_ids)
+        self.deleted = {cid: k for k, cid in enumerate(cfg.deleted_campaign_ids)}
         data_series = FixedWindowBucket(cfg.data_series_limit, cfg.data_series_window_s)
         shared = FixedWindowBucket(cfg.list_details_limit, cfg.list_details_window_s)
         self.buckets = {
@@ -194,7 +223,41 @@ class Sandbox:
             "history_start": self.data.history_start.isoformat(),
             "today": self._today.isoformat(),
             "deleted_campaign_ids": sorted(self.deleted),
+            "company_time_zone": self.config.company_time_zone,
+            "zero_fill": self.config.zero_fill,
         }
+
+    def change_campaigns(
+        self,
+        action: str,
+        campaign_id: str | None = None,
+        after_list_page: int | None = None,
+    ) -> str | None:
+        """Archive, delete or create a campaign now, or right after list page N is served.
+
+        Returns the id acted on (a created campaign's new id; None when scheduled).
+        """
+        if action not in LIST_ACTIONS:
+            raise ValueError(f"action must be one of {LIST_ACTIONS}")
+        if action != "create" and not (
+            campaign_id and self.data.has_campaign(campaign_id)
+        ):
+            raise ValueError(f"no campaign {campaign_id!r}")
+        if after_list_page is not None:
+            with self._list_lock:
+                self._list_changes.append((int(after_list_page), action, campaign_id))
+            return None
+        if action == "create":
+            return self.data.create()
+        getattr(self.data, action)(campaign_id)
+        return campaign_id
+
+    def _after_list_page(self, page: int) -> None:
+        with self._list_lock:
+            due = [c for c in self._list_changes if c[0] == page]
+            self._list_changes = [c for c in self._list_changes if c[0] != page]
+        for _, action, campaign_id in due:
+            self.change_campaigns(action, campaign_id)
 
     # ------------------------------------------------------------------ endpoints
     def respond(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
@@ -212,7 +275,11 @@ class Sandbox:
 
     def _campaign(self, query: dict[str, str]) -> str:
         cid = query.get("campaign_id", "")
-        if not cid or cid in self.deleted or not self.data.has_campaign(cid):
+        if cid in self.deleted:
+            raise _BadRequest(
+                _VANISHED_CAMPAIGN if self.deleted[cid] % 2 else _INVALID_CAMPAIGN
+            )
+        if not cid or not self.data.has_campaign(cid):
             raise _BadRequest(_INVALID_CAMPAIGN)
         return cid
 
@@ -233,14 +300,16 @@ class Sandbox:
                         "errors": ["expected yyyy-MM-DDTHH:mm:ss"],
                     }
                 ) from None
+        page = int(page_text)
         campaigns = self.data.list_page(
-            int(page_text),
+            page,
             include_archived=query.get("include_archived", "").lower() == "true",
             sort_direction="desc"
             if query.get("sort_direction", "").lower() == "desc"
             else "asc",
             edited_after=edited_after,
         )
+        self._after_list_page(page)
         return _json({"message": "success", "campaigns": campaigns})
 
     def _data_series(self, query: dict[str, str]) -> bytes:
@@ -256,7 +325,7 @@ class Sandbox:
         ending_at = None
         if query.get("ending_at"):
             try:
-                ending_at = parse_iso_datetime(query["ending_at"])
+                ending_at = parse_in_zone(query["ending_at"], self.data.zone)
             except ValueError:
                 raise _BadRequest(
                     {
@@ -265,7 +334,7 @@ class Sandbox:
                     }
                 ) from None
         today = self._today
-        first, last = BrazeData.window(int(length_text), ending_at, today)
+        first, last = BrazeData.window(int(length_text), ending_at, today, self.data.zone)
         series = self.data.series_json(cid, first, last, today)
         return b'{"message":"success","data":' + series + b"}"
 
@@ -400,7 +469,8 @@ class _Handler(BaseHTTPRequestHandler):
             f"Content-Length: {len(body) if content_length is None else content_length}",
         ]
         if rate is not None:
-            head.extend(f"{name}: {value}" for name, value in rate.headers().items())
+            case = self.server.sandbox.config.header_case
+            head.extend(f"{name}: {value}" for name, value in rate.headers(case).items())
         if self.close_connection:
             head.append("Connection: close")
         self._settle(status)
@@ -440,9 +510,16 @@ class _Handler(BaseHTTPRequestHandler):
                     RateState(False, rate.limit, 0, reset),
                 )
                 return 429
+            elif fault.kind == "429_bare":
+                self._send(429, b"Too Many Requests", None, content_type="text/plain")
+                return 429
             elif fault.kind in _FAULT_STATUS:
                 status, error = _FAULT_STATUS[fault.kind]
-                self._send(status, _json(error), rate)
+                if status in _GATEWAY_HTML and sandbox.config.html_gateway_errors:
+                    html = _GATEWAY_HTML[status]
+                    self._send(status, html, rate, content_type="text/html")
+                else:
+                    self._send(status, _json(error), rate)
                 return status
             elif fault.kind == "non_json":
                 self._send(200, _HTML, rate, content_type="text/html; charset=utf-8")
@@ -524,4 +601,14 @@ def _control_action(
         return 200, {"reset": True}
     if route == ("GET", "/_sandbox/info"):
         return 200, sandbox.info()
+    if route == ("POST", "/_sandbox/campaigns"):
+        unknown = set(payload) - {"action", "campaign_id", "after_list_page"}
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)}")
+        done = sandbox.change_campaigns(
+            str(payload["action"]),
+            payload.get("campaign_id"),
+            payload.get("after_list_page"),
+        )
+        return 200, {"campaign_id": done}
     return 404, {"message": f"no control route {method} {path}"}

@@ -2,7 +2,9 @@
 
 ``ending_at`` accepts what Braze's docs show: a full datetime with ``Z``, ``+00:00``,
 ``-05:00`` or the docs' own ``-5:00`` style offset, a compact ``+0000`` offset, optional
-fractional seconds, and a bare date (midnight UTC). A naive datetime is taken as UTC.
+fractional seconds, and a bare date (midnight). ``parse_iso_datetime`` takes a naive
+datetime or a bare date as UTC; ``parse_in_zone`` takes it in a given zone (the company
+time zone: Braze does not document which it uses, the sandbox assumes the company's).
 A space where the offset sign should be (what an unencoded ``+`` in a query string turns
 into) is read as ``+``: Braze's behaviour there is undocumented, the sandbox is lenient.
 """
@@ -10,7 +12,7 @@ into) is read as ``+``: Braze's behaviour there is undocumented, the sandbox is 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 _ISO_RE = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
@@ -24,12 +26,17 @@ def parse_iso_datetime(text: str) -> datetime:
 
     Raises ValueError for anything else.
     """
+    return parse_in_zone(text, UTC).astimezone(UTC)
+
+
+def parse_in_zone(text: str, zone: tzinfo) -> datetime:
+    """Parse an ISO 8601 date or datetime; naive values (and bare dates) are in ``zone``."""
     match = _ISO_RE.match(text.strip())
     if match is None:
         raise ValueError(f"not an ISO 8601 datetime: {text!r}")
     day = date.fromisoformat(match["date"])
     if match["h"] is None:
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return datetime(day.year, day.month, day.day, tzinfo=zone)
     micro = int((match["f"] or "0")[:6].ljust(6, "0"))
     naive = datetime(
         day.year,
@@ -40,12 +47,13 @@ def parse_iso_datetime(text: str) -> datetime:
         int(match["s"] or 0),
         micro,
     )
-    return naive.replace(tzinfo=_parse_offset(match["tz"])).astimezone(UTC)
+    offset = zone if match["tz"] is None else _parse_offset(match["tz"])
+    return naive.replace(tzinfo=offset)
 
 
-def _parse_offset(tz: str | None) -> timezone:
+def _parse_offset(tz: str) -> timezone:
     """Turn ``Z``, ``+05:00``, ``-5:00``, ``+0530`` or ``+05`` into a timezone."""
-    if tz is None or tz in ("Z", "z"):
+    if tz in ("Z", "z"):
         return UTC
     sign = -1 if tz[0] == "-" else 1
     body = tz[1:].replace(":", "")
