@@ -10,7 +10,7 @@ a UTC 23:59:59 is another day's end in any zone but UTC.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -30,7 +30,8 @@ def company_zone(config: Mapping[str, Any]) -> tzinfo:
     """The config's `time_zone` (an IANA name; empty means UTC)."""
     name = config.get("time_zone") or DEFAULT_TIME_ZONE
     try:
-        return pytz.timezone(str(name))
+        zone: tzinfo = pytz.timezone(str(name))
+        return zone
     except pytz.UnknownTimeZoneError:
         raise AirbyteTracedException(
             message=f"`time_zone` must be an IANA time zone name such as America/New_York; got {name!r}.",
@@ -124,9 +125,17 @@ class DayWindowRequester(Requester):
     def get_method(self) -> HttpMethod:
         return self.requester.get_method()
 
-    def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
-        window = self.window_request_parameters(kwargs.get("stream_slice"))
-        return {**self.requester.get_request_params(**kwargs), **window}
+    def get_request_params(
+        self,
+        *,
+        stream_state: StreamState | None = None,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> MutableMapping[str, Any]:
+        wrapped = self.requester.get_request_params(
+            stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
+        )
+        return {**wrapped, **self.window_request_parameters(stream_slice)}
 
     def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
         return self.requester.get_request_headers(**kwargs)

@@ -28,7 +28,7 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
 )
-from airbyte_cdk.sources.types import Record
+from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_braze_campaigns.records import BRAZE_BODY
 
@@ -125,6 +125,7 @@ class RereadingPageIncrement(PaginationStrategy):
         last_record: Record | None,
         last_page_token_value: Any | None,
         page_size_override: int | None = None,
+        stream_slice: StreamSlice | None = None,
     ) -> Any | None:
         token = last_page_token_value if isinstance(last_page_token_value, PageToken) else None
         page, pass_number = (int(token), token.pass_number) if token else (0, 1)
