@@ -1,8 +1,11 @@
 """API keys and their permissions.
 
 The configured key has ``campaigns.list``, ``campaigns.details`` and
-``campaigns.data_series``; ``<key>-no-list``, ``<key>-no-details`` and
-``<key>-no-data-series`` each lack one of them. Anything else is an invalid key.
+``campaigns.data_series`` (and the three ``canvas.*`` ones); ``<key>-no-list``,
+``<key>-no-details`` and ``<key>-no-data-series`` each lack one of them, and
+``<key>-no-canvas-list``, ``<key>-no-canvas-details``, ``<key>-no-canvas-data-series`` one
+canvas permission. ``<key>-campaigns-only`` has only the campaign permissions,
+``<key>-canvas-only`` only the canvas ones. Anything else is an invalid key.
 """
 
 from __future__ import annotations
@@ -13,12 +16,19 @@ PERMISSIONS: dict[str, str] = {
     "/campaigns/list": "campaigns.list",
     "/campaigns/details": "campaigns.details",
     "/campaigns/data_series": "campaigns.data_series",
+    "/canvas/list": "canvas.list",
+    "/canvas/details": "canvas.details",
+    "/canvas/data_series": "canvas.data_series",
 }
 _SUFFIXES = {
     "-no-list": "campaigns.list",
     "-no-details": "campaigns.details",
     "-no-data-series": "campaigns.data_series",
+    "-no-canvas-list": "canvas.list",
+    "-no-canvas-details": "canvas.details",
+    "-no-canvas-data-series": "canvas.data_series",
 }
+_FAMILIES = {"-campaigns-only": "campaigns.", "-canvas-only": "canvas."}
 
 
 def key_permissions(api_key: str) -> dict[str, frozenset[str]]:
@@ -27,6 +37,8 @@ def key_permissions(api_key: str) -> dict[str, frozenset[str]]:
     keys = {api_key: everything}
     for suffix, missing in _SUFFIXES.items():
         keys[api_key + suffix] = everything - {missing}
+    for suffix, prefix in _FAMILIES.items():
+        keys[api_key + suffix] = frozenset(p for p in everything if p.startswith(prefix))
     return keys
 
 

@@ -18,6 +18,8 @@ class SandboxConfig:
     ``/campaigns/details`` together: 250,000 an hour) and can be made small for tests.
     ``deleted_campaign_ids`` are still listed but answer 400 "Invalid Campaign ID" on
     details and data_series, as a campaign deleted between list and read does.
+    ``canvases`` and ``deleted_canvas_ids`` do the same for canvases (see ``canvas``); the
+    canvas endpoints share the list/details bucket, as Braze's default rate limit does.
     """
 
     seed: int = 1
@@ -32,5 +34,7 @@ class SandboxConfig:
     list_details_limit: int = 250_000
     list_details_window_s: float = 3600.0
     deleted_campaign_ids: list[str] = field(default_factory=list)
+    canvases: int = 8
+    deleted_canvas_ids: list[str] = field(default_factory=list)
     request_log_size: int = 200_000
     verbose: bool = False

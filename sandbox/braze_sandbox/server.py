@@ -28,7 +28,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from . import auth
+from . import auth, canvas_api
+from .canvas import CanvasData
 from .config import SandboxConfig
 from .data import MAX_LENGTH, BrazeData
 from .faults import Fault, FaultInjector
@@ -75,6 +76,8 @@ class Sandbox:
         self.config = config or SandboxConfig()
         cfg = self.config
         self.data = BrazeData(cfg.seed, cfg.campaigns, cfg.days, cfg.today)
+        self.canvas = CanvasData(cfg.seed, cfg.canvases, cfg.days, self.data.today)
+        self.deleted_canvases = frozenset(cfg.deleted_canvas_ids)
         self._today = self.data.today
         self.keys = auth.key_permissions(cfg.api_key)
         self.faults = FaultInjector()
@@ -86,6 +89,7 @@ class Sandbox:
             "/campaigns/data_series": data_series,
             "/campaigns/list": shared,
             "/campaigns/details": shared,
+            **{path: shared for path in canvas_api.PATHS},
         }
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -194,11 +198,15 @@ class Sandbox:
             "history_start": self.data.history_start.isoformat(),
             "today": self._today.isoformat(),
             "deleted_campaign_ids": sorted(self.deleted),
+            "canvases": self.config.canvases,
+            "deleted_canvas_ids": sorted(self.deleted_canvases),
         }
 
     # ------------------------------------------------------------------ endpoints
     def respond(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
         """Status and JSON body of an authorised, admitted API request."""
+        if path in canvas_api.PATHS:
+            return canvas_api.respond(self.canvas, path, query, self._today, self.deleted_canvases)
         try:
             if path == "/campaigns/list":
                 return 200, self._list(query)
@@ -428,7 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not rate.allowed:
             self._send(429, _json({"message": "rate limited"}), rate)
             return 429
-        fault = sandbox.faults.take(path, query.get("campaign_id"))
+        fault = sandbox.faults.take(path, query.get("campaign_id") or query.get("canvas_id"))
         if fault is not None:
             if fault.kind == "slow":
                 time.sleep(fault.delay)
