@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from source_braze_campaigns import response_cache
+from source_braze_campaigns.canvas_records import canvas_of
 from source_braze_campaigns.records import BRAZE_BODY, campaign_of
 
 logger = logging.getLogger("airbyte")
@@ -59,10 +60,12 @@ class BrazeErrorHandler(DefaultErrorHandler):
         resolution = super().interpret_response(response_or_exception)
         if resolution.response_action != ResponseAction.IGNORE or response is None:
             return resolution
+        canvas = canvas_of(response.request)
+        what, which = ("canvas", canvas) if canvas else ("campaign", campaign_of(response.request))
         message = (
-            f"Skipping campaign {campaign_of(response.request) or '(unknown)'}: Braze answered "
+            f"Skipping {what} {which or '(unknown)'}: Braze answered "
             f"{response.status_code} on {urlsplit(response.url or '').path}; it was probably deleted "
-            "after the campaign list was read. The rest of the sync goes on."
+            f"after the {what} list was read. The rest of the sync goes on."
         )
         logger.warning(message)
         return replace(resolution, error_message=message)

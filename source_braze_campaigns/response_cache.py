@@ -18,6 +18,8 @@ from pathlib import Path
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 
 SHARED_FILE = "campaigns_data_series.sqlite"
+# The three canvas analytics streams share /canvas/data_series responses the same way.
+CANVAS_SHARED_FILE = "canvas_data_series.sqlite"
 
 
 def _cache_dir() -> Path | None:
@@ -25,15 +27,15 @@ def _cache_dir() -> Path | None:
     return Path(folder) if folder else None
 
 
-def share_with(stream_name: str) -> None:
+def share_with(stream_name: str, shared_file: str = SHARED_FILE) -> None:
     """Make `stream_name`'s cache file a link to the shared one (before its requester opens it)."""
     folder = _cache_dir()
     if folder is None or not folder.is_dir():
         return
     link = folder / f"{stream_name}.sqlite"
-    (folder / SHARED_FILE).touch(exist_ok=True)
+    (folder / shared_file).touch(exist_ok=True)
     if not link.exists() and not link.is_symlink():
-        link.symlink_to(SHARED_FILE)
+        link.symlink_to(shared_file)
 
 
 def evict(cache_key: str | None) -> None:
