@@ -63,7 +63,7 @@ def _days_of(request: dict[str, Any]) -> list[date]:
 @example(start=date(2025, 1, 1), span=14, cursor_offset=None, lookback=30)  # 15 days: the "one unit longer" trap
 @example(start=date(2025, 1, 1), span=27, cursor_offset=None, lookback=30)  # 28 days: two full windows
 @example(start=date(2025, 1, 1), span=100, cursor_offset=100, lookback=0)  # cursor = end
-def test_given_any_range_cursor_and_lookback_when_planning_canvases_then_each_day_is_requested_once_in_windows_of_1_to_14(
+def test_given_any_range_cursor_and_lookback_when_planning_canvases_then_each_day_is_read_once_in_14_day_windows(
     start: date, span: int, cursor_offset: int | None, lookback: int
 ) -> None:
     end = start + timedelta(days=span)
