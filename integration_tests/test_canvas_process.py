@@ -326,3 +326,63 @@ def test_given_a_replicate_choice_when_discover_then_its_families_streams_are_li
         config["replicate"] = replicate
     run = ConnectorRunner(tmp_path).run("discover", config=config)
     assert sorted(stream["name"] for stream in run.catalog["streams"]) == sorted(streams)
+
+
+# ------------------------------------------------------------------------------ selections
+def test_given_only_the_steps_stream_selected_when_read_then_its_rows_equal_the_sandbox_without_a_cache(
+    tmp_path: Path,
+) -> None:
+    sandbox = start_sandbox(campaigns=2, days=60, canvases=5)
+    try:
+        runner = ConnectorRunner(tmp_path)
+        config = connector_config(sandbox, TODAY - timedelta(days=29), replicate="canvases")
+        discovered = runner.run("discover", config=config).catalog
+        sandbox.reset_stats()
+        run = runner.read(config, canvas_catalog(discovered, ["canvases_analytics_steps"]))
+        windows = windows_by_canvas(sandbox.request_log())
+        data = sandbox.canvas
+    finally:
+        sandbox.stop()
+    assert run.returncode == 0 and not run.errors, run.describe()
+    days = expected_days(data, TODAY - timedelta(days=29), TODAY, TODAY).values()
+    rows = by_key(
+        run.records("canvases_analytics_steps"), ("canvas_id", "time", "step_id", "channel", "variation_api_id")
+    )
+    assert sorted(rows) == sorted(expected_steps(days))
+    assert {len(canvas_windows) for canvas_windows in windows.values()} == {-(-30 // CANVAS_MAX_LENGTH)}
+
+
+def test_given_replicate_both_when_read_then_both_families_are_read_each_window_once(tmp_path: Path) -> None:
+    sandbox = start_sandbox(campaigns=4, days=60, canvases=4)
+    start = TODAY - timedelta(days=29)
+    try:
+        runner = ConnectorRunner(tmp_path)
+        config = connector_config(sandbox, start, replicate="both")
+        discovered = runner.run("discover", config=config).catalog
+        sandbox.reset_stats()
+        catalog = canvas_catalog(discovered)
+        by_name = {stream["name"]: stream for stream in discovered["streams"]}
+        for name in ("campaigns_analytics", "campaigns_analytics_variations"):
+            catalog["streams"].append(
+                {
+                    "stream": by_name[name],
+                    "sync_mode": "incremental",
+                    "destination_sync_mode": "append_dedup",
+                    "cursor_field": ["time"],
+                    "primary_key": by_name[name]["source_defined_primary_key"],
+                }
+            )
+        run = runner.read(config, catalog)
+        log = sandbox.request_log()
+        data = sandbox.canvas
+        campaign_ids = sandbox.data.campaign_ids()
+    finally:
+        sandbox.stop()
+    assert run.returncode == 0 and not run.errors, run.describe()
+    assert sorted(by_key(run.records("canvases_analytics"), DAY_KEY)) == sorted(
+        expected_days(data, start, TODAY, TODAY)
+    )
+    canvas_windows = windows_by_canvas(log)
+    assert {len(windows) for windows in canvas_windows.values()} == {-(-30 // CANVAS_MAX_LENGTH)}
+    campaign_requests = Counter(e["query"]["campaign_id"] for e in log if e["path"] == "/campaigns/data_series")
+    assert sorted(campaign_requests) == sorted(campaign_ids) and set(campaign_requests.values()) == {1}
