@@ -386,3 +386,26 @@ def test_given_replicate_both_when_read_then_both_families_are_read_each_window_
     assert {len(windows) for windows in canvas_windows.values()} == {-(-30 // CANVAS_MAX_LENGTH)}
     campaign_requests = Counter(e["query"]["campaign_id"] for e in log if e["path"] == "/campaigns/data_series")
     assert sorted(campaign_requests) == sorted(campaign_ids) and set(campaign_requests.values()) == {1}
+
+
+def test_given_server_errors_and_truncated_bodies_on_canvas_data_series_when_read_then_nothing_is_lost(
+    tmp_path: Path,
+) -> None:
+    sandbox = start_sandbox(campaigns=2, days=40, canvases=4)
+    start = TODAY - timedelta(days=20)
+    try:
+        runner = ConnectorRunner(tmp_path)
+        config = connector_config(sandbox, start, replicate="canvases")
+        discovered = runner.run("discover", config=config).catalog
+        sandbox.add_fault(path=CANVAS_DATA_SERIES, kind="503", count=1)
+        sandbox.add_fault(path=CANVAS_DATA_SERIES, kind="truncated", count=1)
+        sandbox.add_fault(path="/canvas/details", kind="500", count=1)
+        run = runner.read(config, canvas_catalog(discovered))
+        statuses = Counter(entry["status"] for entry in sandbox.request_log() if entry["path"].startswith("/canvas/"))
+        data = sandbox.canvas
+    finally:
+        sandbox.stop()
+    assert run.returncode == 0 and not run.errors, run.describe()
+    assert statuses[503] == 1 and statuses[500] == 1
+    assert by_key(run.records("canvases_analytics"), DAY_KEY) == expected_days(data, start, TODAY, TODAY)
+    assert len(run.records("canvases_details")) == len(data.canvas_ids())

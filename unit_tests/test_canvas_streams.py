@@ -386,3 +386,34 @@ def test_given_a_catalog_when_loading_the_manifest_then_canvas_responses_are_cac
         builder.with_stream(name, SyncMode.incremental)
     manifest = load_manifest(builder.build(), {"replicate": "canvases"})
     assert manifest["definitions"]["canvas_data_series_requester"]["use_cache"] is (len(selected) > 1)
+
+
+def test_given_an_unknown_replicate_value_when_validating_the_config_then_the_field_is_named() -> None:
+    from source_braze_campaigns.config_validation import config_errors
+
+    spec = load_manifest()["spec"]["connection_specification"]
+    config = {**a_canvas_config().build(), "replicate": "everything"}
+
+    (problem,) = config_errors(config, spec)
+
+    assert "`replicate`" in problem and "everything" in problem
+
+
+@pytest.mark.parametrize(
+    ("stream", "response"),
+    [
+        ("canvases", an_error_response(401, "error_invalid_api_key")),
+        ("canvases_details", an_error_response(403, "error_access_denied")),
+        ("canvases_analytics_steps", an_error_response(500, "error_internal")),
+    ],
+)
+def test_given_a_failing_canvas_read_when_reporting_the_error_then_the_api_key_never_appears(
+    stream: str, response: HttpResponse
+) -> None:
+    from unit_tests.builders import API_KEY
+    from unit_tests.harness import all_output
+
+    output, _ = read_with(stream, [response], expect_failure=True)
+
+    assert output.errors
+    assert API_KEY not in all_output(output)
