@@ -51,6 +51,19 @@ def a_canvas_data_series_request() -> HttpRequest:
     return HttpRequest(f"{BRAZE_URL}/canvas/data_series", query_params=ANY_QUERY_PARAMS)
 
 
+def a_canvas_window_request(canvas_id: str, length: int, last_day: str) -> HttpRequest:
+    """GET /canvas/data_series for one window, with every breakdown, as the connector sends it."""
+    query = {
+        "canvas_id": canvas_id,
+        "length": str(length),
+        "ending_at": f"{last_day}T23:59:59+00:00",
+        "include_variant_breakdown": "true",
+        "include_step_breakdown": "true",
+        "include_deleted_step_data": "true",
+    }
+    return HttpRequest(f"{BRAZE_URL}/canvas/data_series", query_params=query)
+
+
 def canvas_data_series_body(*days: str) -> dict[str, Any]:
     """The fixture's body with its day repeated for each of `days`."""
     body = load_fixture("canvas_data_series")

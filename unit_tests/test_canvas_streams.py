@@ -13,16 +13,20 @@ from datetime import date, timedelta
 from typing import Any
 
 import jsonschema
+import orjson
 import pytest
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
+from airbyte_cdk.test.models import ExpectedOutcome
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_braze_campaigns import families
 from source_braze_campaigns.canvas_records import CanvasDataSeriesExtractor
+from source_braze_campaigns.config_validation import config_errors
 from source_braze_campaigns.source import SourceBrazeCampaigns, load_manifest
-from unit_tests.builders import an_error_response, days_between, load_fixture
+from unit_tests.builders import API_KEY, an_error_response, days_between, load_fixture
 from unit_tests.canvas_builders import (
     CANVAS_ANALYTICS,
     CANVAS_STREAMS,
@@ -33,8 +37,10 @@ from unit_tests.canvas_builders import (
     a_canvas_details_response,
     a_canvas_list_request,
     a_canvas_list_response,
+    a_canvas_window_request,
 )
 from unit_tests.harness import (
+    all_output,
     error_text,
     failure_types,
     last_state_message,
@@ -72,8 +78,6 @@ def run_canvas_read(config: dict[str, Any], streams: list[str], state: Any = Non
         builder.with_stream(name, SyncMode.incremental if name in CANVAS_ANALYTICS else SyncMode.full_refresh)
     catalog = builder.build()
     source = SourceBrazeCampaigns(catalog=catalog, config=config, state=state)
-    from airbyte_cdk.test.models import ExpectedOutcome
-
     outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
     return read(source, config, catalog, state, expected_outcome=outcome)
 
@@ -109,8 +113,6 @@ class _Response:
 
 
 def extract(shape: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    import orjson
-
     extractor = CanvasDataSeriesExtractor(config={}, parameters={"shape": shape})
     response = _Response(orjson.dumps(body), "https://rest.iad-01.braze.com/canvas/data_series?canvas_id=k1")
     return list(extractor.extract_records(response))  # type: ignore[arg-type]
@@ -161,8 +163,6 @@ def test_given_a_day_when_extracting_steps_then_one_row_per_step_channel_and_var
 def test_given_a_body_without_a_stats_list_when_extracting_then_a_transient_error_is_raised(
     body: dict[str, Any],
 ) -> None:
-    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
     with pytest.raises(AirbyteTracedException) as raised:
         extract("days", body)
     assert raised.value.failure_type == FailureType.transient_error
@@ -227,23 +227,8 @@ def test_given_one_canvas_answers_400_or_404_when_reading_then_it_is_logged_by_i
             http_mocker.get(a_canvas_details_request("gone"), an_error_response(status, fixture))
             http_mocker.get(a_canvas_details_request("k2"), success(stream))
         else:
-            from airbyte_cdk.test.mock_http import HttpRequest
-
-            from unit_tests.builders import BRAZE_URL
-
-            def data_series(canvas_id: str) -> HttpRequest:
-                query = {
-                    "canvas_id": canvas_id,
-                    "length": "10",
-                    "ending_at": "2025-01-10T23:59:59+00:00",
-                    "include_variant_breakdown": "true",
-                    "include_step_breakdown": "true",
-                    "include_deleted_step_data": "true",
-                }
-                return HttpRequest(f"{BRAZE_URL}/canvas/data_series", query_params=query)
-
-            http_mocker.get(data_series("gone"), an_error_response(status, fixture))
-            http_mocker.get(data_series("k2"), success(stream))
+            http_mocker.get(a_canvas_window_request("gone", 10, "2025-01-10"), an_error_response(status, fixture))
+            http_mocker.get(a_canvas_window_request("k2", 10, "2025-01-10"), success(stream))
         output = run_canvas_read(a_canvas_config().build(), [stream])
 
     assert not output.errors
@@ -389,8 +374,6 @@ def test_given_a_catalog_when_loading_the_manifest_then_canvas_responses_are_cac
 
 
 def test_given_an_unknown_replicate_value_when_validating_the_config_then_the_field_is_named() -> None:
-    from source_braze_campaigns.config_validation import config_errors
-
     spec = load_manifest()["spec"]["connection_specification"]
     config = {**a_canvas_config().build(), "replicate": "everything"}
 
@@ -410,9 +393,6 @@ def test_given_an_unknown_replicate_value_when_validating_the_config_then_the_fi
 def test_given_a_failing_canvas_read_when_reporting_the_error_then_the_api_key_never_appears(
     stream: str, response: HttpResponse
 ) -> None:
-    from unit_tests.builders import API_KEY
-    from unit_tests.harness import all_output
-
     output, _ = read_with(stream, [response], expect_failure=True)
 
     assert output.errors
