@@ -346,7 +346,8 @@ def _build(seed: int, index: int, history_start: date, today: date) -> CanvasSpe
         last_entry = first_entry + timedelta(days=rng.randint(0, max(0, (today - first_entry).days - 1)))
     archived = role == "archived_stopped"
     created_at = datetime.combine(created_day, time(6), tzinfo=UTC) + timedelta(seconds=rng.randrange(3600))
-    last_edited = created_at + timedelta(hours=rng.randint(1, 500))
+    end_of_today = datetime.combine(today, time(23, 59, 59), tzinfo=UTC)
+    last_edited = min(created_at + timedelta(hours=rng.randint(1, 500)), max(end_of_today, created_at))
     kinds = {"all", "multivariant" if n_variants > 1 else "single_variant"}
     if archived:
         kinds.add("archived")

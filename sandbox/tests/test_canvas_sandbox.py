@@ -70,6 +70,12 @@ def test_given_the_list_then_archived_canvases_are_listed_only_when_asked_and_en
     assert later_page["canvases"] == []
 
 
+def test_given_any_canvas_then_it_was_created_and_last_edited_no_later_than_today(sb: Sandbox) -> None:
+    for spec in sb.canvas.specs():
+        assert spec.created_at <= spec.last_edited
+        assert spec.last_edited.date() <= TODAY
+
+
 def test_given_details_then_variants_and_steps_are_listed_without_deleted_steps(sb: Sandbox) -> None:
     canvas_id = the(sb, "deleted_steps")
     status, body = get(sb, "/canvas/details", canvas_id=canvas_id)
