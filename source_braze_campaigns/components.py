@@ -5,23 +5,32 @@ components fall short; everything else (requests, auth, retries, rate limits, pa
 state, concurrency) is declared in manifest.yaml.
 """
 
+from source_braze_campaigns.canvas_records import CanvasDataSeriesExtractor
 from source_braze_campaigns.day_windows import DayWindowRequester
 from source_braze_campaigns.errors import BrazeBackoffStrategy, BrazeErrorHandler
 from source_braze_campaigns.list_paging import CampaignListExtractor, RereadingPageIncrement
 from source_braze_campaigns.records import DataSeriesExtractor, SelectedCampaigns, flatten_day
-from source_braze_campaigns.schema_loader import ChannelStatsSchemaLoader, build_schema
+from source_braze_campaigns.schema_loader import (
+    CanvasStatsSchemaLoader,
+    ChannelStatsSchemaLoader,
+    build_canvas_schema,
+    build_schema,
+)
 from source_braze_campaigns.state import NormalizeCampaignState
 
 __all__ = [
     "BrazeBackoffStrategy",
     "BrazeErrorHandler",
     "CampaignListExtractor",
+    "CanvasDataSeriesExtractor",
+    "CanvasStatsSchemaLoader",
     "ChannelStatsSchemaLoader",
     "DataSeriesExtractor",
     "DayWindowRequester",
     "NormalizeCampaignState",
     "RereadingPageIncrement",
     "SelectedCampaigns",
+    "build_canvas_schema",
     "build_schema",
     "flatten_day",
 ]

@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from source_braze_campaigns import response_cache
+from source_braze_campaigns.canvas_records import canvas_of
 from source_braze_campaigns.records import BRAZE_BODY, campaign_of
 
 logger = logging.getLogger("airbyte")
@@ -26,7 +27,8 @@ logger = logging.getLogger("airbyte")
 class BrazeErrorHandler(DefaultErrorHandler):
     """The declared error handler, plus two checks its response filters cannot make.
 
-    - A 200 whose body is not the JSON object Braze documents, with its `body_key` (a truncated
+    - A 200 whose body is not the JSON object Braze documents, with its `body_key` (a dotted path
+      for a nested key, as /canvas/data_series's `data.stats`; a truncated
       body, an HTML page from a proxy), is retried: emitting nothing would let the cursor move
       past days never received. A response filter's predicate could say so, but it decodes
       every body with the standard json module (about 5% of a read's CPU); here it is decoded
@@ -59,23 +61,29 @@ class BrazeErrorHandler(DefaultErrorHandler):
         resolution = super().interpret_response(response_or_exception)
         if resolution.response_action != ResponseAction.IGNORE or response is None:
             return resolution
+        canvas = canvas_of(response.request)
+        what, which = ("canvas", canvas) if canvas else ("campaign", campaign_of(response.request))
         message = (
-            f"Skipping campaign {campaign_of(response.request) or '(unknown)'}: Braze answered "
+            f"Skipping {what} {which or '(unknown)'}: Braze answered "
             f"{response.status_code} on {urlsplit(response.url or '').path}; it was probably deleted "
-            "after the campaign list was read. The rest of the sync goes on."
+            f"after the {what} list was read. The rest of the sync goes on."
         )
         logger.warning(message)
         return replace(resolution, error_message=message)
 
 
 def _keeps_body(response: requests.Response, key: str) -> bool:
-    """Whether the body is a JSON object with `key`; if so it is kept on the response, decoded."""
+    """Whether the body is a JSON object with `key` (a dotted path for a nested one: `data.stats`);
+    if so it is kept on the response, decoded."""
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return False
-    if not isinstance(body, dict) or key not in body:
-        return False
+    value = body
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
     setattr(response, BRAZE_BODY, body)
     return True
 

@@ -52,8 +52,14 @@ class Progress:
     def line(self, stream: str) -> str:
         done = self._streams.get(stream, _StreamProgress())
         elapsed = max(time.monotonic() - self._started, 1e-9)
+        # The canvas streams count Canvases; the list total is known for campaigns only.
+        reached = (
+            f"{len(done.campaigns):,} canvases reached"
+            if stream.startswith("canvases")
+            else f"{len(done.campaigns):,} of {len(self._listed):,} campaigns reached"
+        )
         return (
-            f"{stream}: {len(done.campaigns):,} of {len(self._listed):,} campaigns reached, "
+            f"{stream}: {reached}, "
             f"{done.responses:,} data_series responses, {done.records:,} records "
             f"({done.responses / elapsed:.1f} responses/s)"
         )

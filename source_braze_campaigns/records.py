@@ -111,8 +111,23 @@ def campaign_of(request: requests.PreparedRequest | None) -> str:
 
 def flatten_day(day: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     """One row per channel and variation of a data_series day; undocumented fields are kept."""
-    messages = day.get("messages") or {}
-    for channel, entries in messages.items():
+    for channel, key, entry in variation_entries(day.get("messages")):
+        yield {
+            **entry,
+            "campaign_id": day["campaign_id"],
+            "time": day.get("time"),
+            "channel": channel,
+            "variation_key": key,
+        }
+
+
+def variation_entries(messages: Any) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
+    """(channel, variation_key, entry) for each per-variation entry of a `messages` object.
+
+    The key is variation_api_id, else variation_name, else the entry's position, made unique
+    within the channel's list.
+    """
+    for channel, entries in (messages or {}).items():
         if isinstance(entries, Mapping):
             entries = [entries]
         if not isinstance(entries, list):
@@ -126,10 +141,4 @@ def flatten_day(day: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
             while key in seen:
                 key, suffix = f"{base}#{suffix}", suffix + 1
             seen.add(key)
-            yield {
-                **entry,
-                "campaign_id": day["campaign_id"],
-                "time": day.get("time"),
-                "channel": channel,
-                "variation_key": key,
-            }
+            yield channel, key, entry

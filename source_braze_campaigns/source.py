@@ -14,23 +14,34 @@ from airbyte_cdk.sources.declarative.models import ConcurrencyLevel as Concurren
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 
-from source_braze_campaigns import cdk_compat, response_cache
+from source_braze_campaigns import cdk_compat, families, response_cache
 
 MANIFEST = Path(__file__).parent / "manifest.yaml"
 ANALYTICS_STREAMS = {"campaigns_analytics", "campaigns_analytics_variations"}
+CANVAS_ANALYTICS_STREAMS = {"canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps"}
+# Each data_series requester and the streams that share its responses through the cache.
+SHARED_RESPONSES = {
+    "data_series_requester": ANALYTICS_STREAMS,
+    "canvas_data_series_requester": CANVAS_ANALYTICS_STREAMS,
+}
 
 
-def load_manifest(catalog: ConfiguredAirbyteCatalog | None = None) -> dict[str, Any]:
+def load_manifest(
+    catalog: ConfiguredAirbyteCatalog | None = None, config: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The packaged manifest, read by absolute path whatever the working directory holds.
 
     The data_series response cache exists so that the two analytics streams share responses;
     it costs about a third of a read's CPU (SQLite writes and reads of every body), so it is
-    turned off when a catalog selects only one of the two streams.
+    turned off when a catalog selects only one of the two streams (for canvases: one of three).
+    `check` checks the families `replicate` chooses (families.py).
     """
     manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
     if catalog is not None and catalog.streams:
         selected = {configured.stream.name for configured in catalog.streams}
-        manifest["definitions"]["data_series_requester"]["use_cache"] = ANALYTICS_STREAMS <= selected
+        for requester, sharing in SHARED_RESPONSES.items():
+            manifest["definitions"][requester]["use_cache"] = len(sharing & selected) > 1
+    families.apply(manifest, config)
     return manifest
 
 
@@ -48,7 +59,7 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
             catalog=catalog or ConfiguredAirbyteCatalog(streams=[]),
             config=config or {},
             state=state or [],
-            source_config=load_manifest(catalog),
+            source_config=load_manifest(catalog, config),
         )
         cdk_compat.use_lean_cursors(self)
         cdk_compat.use_bounded_concurrent_source(self, readers=self._readers(config or {}))

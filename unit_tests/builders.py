@@ -81,22 +81,28 @@ class ConfigBuilder:
 # ---- Requests -------------------------------------------------------------------------------
 
 
-def a_list_request(page: int | None = None, include_archived: bool = True, sort_direction: str = "asc") -> HttpRequest:
-    """GET /campaigns/list; the first page is sent without `page` (Braze defaults it to 0)."""
+def a_list_request(
+    page: int | None = None, include_archived: bool = True, sort_direction: str = "asc", path: str = "/campaigns/list"
+) -> HttpRequest:
+    """GET /campaigns/list (or /canvas/list); the first page is sent without `page` (Braze defaults it to 0)."""
     params = {"include_archived": "true" if include_archived else "false", "sort_direction": sort_direction}
     if page is not None:
         params["page"] = str(page)
-    return HttpRequest(f"{BRAZE_URL}/campaigns/list", query_params=params)
+    return HttpRequest(f"{BRAZE_URL}{path}", query_params=params)
 
 
 def given_the_list(
-    http_mocker: Any, responses: HttpResponse | list[HttpResponse], include_archived: bool = True
+    http_mocker: Any,
+    responses: HttpResponse | list[HttpResponse],
+    include_archived: bool = True,
+    path: str = "/campaigns/list",
 ) -> None:
-    """Mock a one-page /campaigns/list: `responses` in turn for the first pass (oldest first, sent
-    without `page`), and the last of them for the second pass (newest first, list_paging)."""
-    http_mocker.get(a_list_request(include_archived=include_archived), responses)
+    """Mock a one-page /campaigns/list (or /canvas/list): `responses` in turn for the first pass
+    (oldest first, sent without `page`), and the last of them for the second pass (newest first,
+    list_paging)."""
+    http_mocker.get(a_list_request(include_archived=include_archived, path=path), responses)
     last = responses[-1] if isinstance(responses, list) else responses
-    http_mocker.get(a_list_request(0, include_archived=include_archived, sort_direction="desc"), last)
+    http_mocker.get(a_list_request(0, include_archived=include_archived, sort_direction="desc", path=path), last)
 
 
 def a_details_request(campaign_id: str) -> HttpRequest:

@@ -151,3 +151,8 @@ def sent_requests(http_mocker: HttpMocker, path: str) -> list[dict[str, str]]:
 
 def data_series_requests(http_mocker: HttpMocker) -> list[dict[str, str]]:
     return sent_requests(http_mocker, "/campaigns/data_series")
+
+
+def attempts(http_mocker: HttpMocker, path: str) -> int:
+    """Requests sent to `path`, a list's second pass (newest first, list_paging) not counted."""
+    return len([request for request in sent_requests(http_mocker, path) if request.get("sort_direction") != "desc"])

@@ -29,7 +29,15 @@ from unit_tests.builders import (
     an_error_response,
     given_the_list,
 )
-from unit_tests.harness import all_output, error_text, failure_types, log_text, records_of, run_read, sent_requests
+from unit_tests.harness import (
+    all_output,
+    attempts,
+    error_text,
+    failure_types,
+    log_text,
+    records_of,
+    run_read,
+)
 
 WINDOW = {"length": 10, "last_day": "2025-01-10"}  # ConfigBuilder's default 2025-01-01..2025-01-10
 
@@ -85,9 +93,7 @@ def _read_with(stream: str, responses: list[HttpResponse], expect_failure: bool 
 
 
 def _attempts(http_mocker: HttpMocker, stream: str) -> int:
-    """Requests to the stream's endpoint, the list's second pass (newest first) not counted."""
-    sent = sent_requests(http_mocker, STREAMS[stream].path)
-    return len([request for request in sent if request.get("sort_direction") != "desc"])
+    return attempts(http_mocker, STREAMS[stream].path)
 
 
 # ---- 401 and 403: the key --------------------------------------------------------------------

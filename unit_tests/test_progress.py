@@ -62,3 +62,14 @@ def test_given_two_streams_when_reading_then_each_has_its_own_pace_and_counts(cl
     tracker.response_read("campaigns_analytics_variations", "a", records=9)
     assert "3 records" in tracker.line("campaigns_analytics")
     assert "9 records" in tracker.line("campaigns_analytics_variations")
+
+
+def test_given_a_canvas_stream_when_logging_progress_then_it_counts_canvases_not_campaigns() -> None:
+    tracker = Progress(interval_s=3600)
+    tracker.campaign_listed("c1")
+    tracker.response_read("canvases_analytics_steps", "k1", 4)
+    tracker.response_read("canvases_analytics_steps", "k2", 5)
+
+    line = tracker.line("canvases_analytics_steps")
+
+    assert line.startswith("canvases_analytics_steps: 2 canvases reached, 2 data_series responses, 9 records")

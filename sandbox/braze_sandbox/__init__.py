@@ -46,9 +46,11 @@ window semantics), ``timeutil`` (ISO 8601), ``auth`` (keys, 401/403), ``ratelimi
 Finding campaigns for a test: ``data.campaign_ids(kind=..., channel=...)`` with a kind
 from ``KINDS``; with 14 or more campaigns every kind and every documented channel exists.
 ``data.spec(id)`` gives first/last send day, channels, variations and control ids;
-``data.active_range(id, today)`` the days that have data.
+``data.active_range(id, today)`` the days that have data. Canvases: ``Sandbox.canvas``
+(``canvas.CanvasData``, kinds ``CANVAS_KINDS``) serves ``/canvas/list|details|data_series``.
 """
 
+from .canvas import CANVAS_KINDS, CANVAS_MAX_LENGTH, CanvasData, CanvasSpec, canvas_window
 from .catalog import CHANNELS, KINDS, UNDOCUMENTED_CHANNEL, CampaignSpec
 from .config import SANDBOX_API_KEY, SandboxConfig
 from .daily import RESTATEMENT_DAYS, growth
@@ -58,6 +60,11 @@ from .server import Sandbox
 from .timeutil import parse_iso_datetime
 
 __all__ = [
+    "CANVAS_KINDS",
+    "CANVAS_MAX_LENGTH",
+    "CanvasData",
+    "CanvasSpec",
+    "canvas_window",
     "CHANNELS",
     "FAULT_KINDS",
     "KINDS",

@@ -72,6 +72,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the old tidy sandbox: only days with activity, X-RateLimit-* title case, "
         "JSON bodies on 502/503/504",
     )
+    parser.add_argument("--canvases", type=int, default=defaults.canvases)
+    parser.add_argument(
+        "--deleted-canvas-id",
+        action="append",
+        default=[],
+        dest="deleted_canvas_ids",
+        help="listed but 400 on read; repeatable",
+    )
     parser.add_argument("--port-file", help="also write the url to this file")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log every request"
@@ -100,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         list_details_limit=args.list_details_limit,
         list_details_window_s=args.list_details_window_s,
         deleted_campaign_ids=args.deleted_campaign_ids,
+        canvases=args.canvases,
+        deleted_canvas_ids=args.deleted_canvas_ids,
         verbose=args.verbose,
         company_time_zone=args.company_time_zone,
         zero_fill=not args.tidy,

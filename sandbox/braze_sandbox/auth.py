@@ -1,8 +1,11 @@
 """API keys and their permissions.
 
 The configured key has ``campaigns.list``, ``campaigns.details`` and
-``campaigns.data_series``; ``<key>-no-list``, ``<key>-no-details`` and
-``<key>-no-data-series`` each lack one of them and get 403 "Access Denied" there;
+``campaigns.data_series`` (and the three ``canvas.*`` ones); ``<key>-no-list``,
+``<key>-no-details`` and ``<key>-no-data-series`` each lack one of them, and
+``<key>-no-canvas-list``, ``<key>-no-canvas-details``, ``<key>-no-canvas-data-series`` one
+canvas permission; each gets 403 "Access Denied" where it lacks one. ``<key>-campaigns-only``
+has only the campaign permissions, ``<key>-canvas-only`` only the canvas ones.
 ``<key>-inactive`` belongs to an inactive account (or a plan without these endpoints) and
 gets 403 "Forbidden" everywhere. Braze answers 403 with these two messages (recorded
 responses; the docs say only "plan doesn't allow it / key lacks the permission").
@@ -17,12 +20,19 @@ PERMISSIONS: dict[str, str] = {
     "/campaigns/list": "campaigns.list",
     "/campaigns/details": "campaigns.details",
     "/campaigns/data_series": "campaigns.data_series",
+    "/canvas/list": "canvas.list",
+    "/canvas/details": "canvas.details",
+    "/canvas/data_series": "canvas.data_series",
 }
 _SUFFIXES = {
     "-no-list": "campaigns.list",
     "-no-details": "campaigns.details",
     "-no-data-series": "campaigns.data_series",
+    "-no-canvas-list": "canvas.list",
+    "-no-canvas-details": "canvas.details",
+    "-no-canvas-data-series": "canvas.data_series",
 }
+_FAMILIES = {"-campaigns-only": "campaigns.", "-canvas-only": "canvas."}
 
 
 INACTIVE_SUFFIX = "-inactive"
@@ -34,6 +44,8 @@ def key_permissions(api_key: str) -> dict[str, frozenset[str]]:
     keys = {api_key: everything, api_key + INACTIVE_SUFFIX: frozenset()}
     for suffix, missing in _SUFFIXES.items():
         keys[api_key + suffix] = everything - {missing}
+    for suffix, prefix in _FAMILIES.items():
+        keys[api_key + suffix] = frozenset(p for p in everything if p.startswith(prefix))
     return keys
 
 

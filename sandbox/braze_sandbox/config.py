@@ -25,6 +25,8 @@ class SandboxConfig:
     counts included (False: only days with activity); ``header_case`` "lower" sends
     ``x-ratelimit-*`` as HTTP/2 does ("title": ``X-RateLimit-*``); ``html_gateway_errors``
     answers 502/503/504 faults with an HTML page (False: a JSON body).
+    ``canvases`` and ``deleted_canvas_ids`` do the same for canvases (see ``canvas``); the
+    canvas endpoints share the list/details bucket, as Braze's default rate limit does.
     """
 
     seed: int = 1
@@ -39,6 +41,8 @@ class SandboxConfig:
     list_details_limit: int = 250_000
     list_details_window_s: float = 3600.0
     deleted_campaign_ids: list[str] = field(default_factory=list)
+    canvases: int = 8
+    deleted_canvas_ids: list[str] = field(default_factory=list)
     request_log_size: int = 200_000
     verbose: bool = False
     company_time_zone: str = "UTC"

@@ -299,3 +299,6 @@ _BUILDERS: dict[str, Callable[[Draw, int, Scale, str], dict[str, Any]]] = {
     "in_app_message": _in_app,
     "trigger_in_app_message": _trigger_in_app,
 }
+
+#: The per-variation entry builders by channel (canvas steps use them too).
+BUILDERS = _BUILDERS

@@ -10,6 +10,9 @@ ENDPOINTS: tuple[str, ...] = (
     "/campaigns/list",
     "/campaigns/details",
     "/campaigns/data_series",
+    "/canvas/list",
+    "/canvas/details",
+    "/canvas/data_series",
 )
 
 

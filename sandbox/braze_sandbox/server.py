@@ -36,7 +36,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from . import auth
+from . import auth, canvas_api
+from .canvas import CanvasData
 from .config import SandboxConfig
 from .data import MAX_LENGTH, BrazeData
 from .faults import Fault, FaultInjector
@@ -102,6 +103,8 @@ class Sandbox:
             time_zone=cfg.company_time_zone,
             zero_fill=cfg.zero_fill,
         )
+        self.canvas = CanvasData(cfg.seed, cfg.canvases, cfg.days, self.data.today, self.data.zone)
+        self.deleted_canvases = frozenset(cfg.deleted_canvas_ids)
         self._today = self.data.today
         self._list_changes: list[tuple[int, str, str | None]] = []
         self._list_lock = threading.Lock()
@@ -115,6 +118,7 @@ class Sandbox:
             "/campaigns/data_series": data_series,
             "/campaigns/list": shared,
             "/campaigns/details": shared,
+            **{path: shared for path in canvas_api.PATHS},
         }
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -225,6 +229,8 @@ class Sandbox:
             "deleted_campaign_ids": sorted(self.deleted),
             "company_time_zone": self.config.company_time_zone,
             "zero_fill": self.config.zero_fill,
+            "canvases": self.config.canvases,
+            "deleted_canvas_ids": sorted(self.deleted_canvases),
         }
 
     def change_campaigns(
@@ -262,6 +268,8 @@ class Sandbox:
     # ------------------------------------------------------------------ endpoints
     def respond(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
         """Status and JSON body of an authorised, admitted API request."""
+        if path in canvas_api.PATHS:
+            return canvas_api.respond(self.canvas, path, query, self._today, self.deleted_canvases)
         try:
             if path == "/campaigns/list":
                 return 200, self._list(query)
@@ -498,7 +506,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not rate.allowed:
             self._send(429, _json({"message": "rate limited"}), rate)
             return 429
-        fault = sandbox.faults.take(path, query.get("campaign_id"))
+        fault = sandbox.faults.take(path, query.get("campaign_id") or query.get("canvas_id"))
         if fault is not None:
             if fault.kind == "slow":
                 time.sleep(fault.delay)

@@ -789,7 +789,8 @@ def test_stats_count_requests_statuses_and_peak_concurrency():
         call(sb.url, "/_sandbox/stats")  # control requests are not counted
         stats = sb.stats()
         assert stats["requests"] == {"/campaigns/list": 1, "/campaigns/details": 0,
-                                     "/campaigns/data_series": 6}
+                                     "/campaigns/data_series": 6, "/canvas/list": 0,
+                                     "/canvas/details": 0, "/canvas/data_series": 0}
         assert stats["responses_by_status"] == {"200": 6, "401": 1}
         assert 4 <= stats["max_in_flight"] <= 6
         log = sb.request_log()
