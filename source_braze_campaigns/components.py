@@ -5,6 +5,7 @@ components fall short; everything else (requests, auth, retries, rate limits, pa
 state, concurrency) is declared in manifest.yaml.
 """
 
+from source_braze_campaigns.dimensions import DetailsDimensionExtractor
 from source_braze_campaigns.errors import BrazeBackoffStrategy, BrazeErrorHandler
 from source_braze_campaigns.records import DataSeriesExtractor, SelectedCampaigns, flatten_day
 from source_braze_campaigns.schema_loader import ChannelStatsSchemaLoader, build_schema
@@ -15,6 +16,7 @@ __all__ = [
     "BrazeErrorHandler",
     "ChannelStatsSchemaLoader",
     "DataSeriesExtractor",
+    "DetailsDimensionExtractor",
     "NormalizeCampaignState",
     "SelectedCampaigns",
     "build_schema",

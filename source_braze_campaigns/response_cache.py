@@ -1,11 +1,12 @@
-"""One response cache for both analytics streams, so /campaigns/data_series is asked once.
+"""Response caches shared by the streams that read the same responses, so Braze is asked once.
 
 The CDK caches a requester's responses (`use_cache: true`) in `<REQUEST_CACHE_PATH>/<stream>.sqlite`,
-a file per stream, which the entrypoint puts in a temporary folder for the run. The two analytics
-streams send identical data_series requests; pointing both streams' files at one database makes
-the second stream's requests cache hits. SQLite resolves the link, so both connections share one
-database and one write-ahead log. Without REQUEST_CACHE_PATH the CDK keeps one in-memory cache
-per process, which is shared already.
+a file per stream, which the entrypoint puts in a temporary folder for the run. Streams that send
+identical requests form a cache group: the two analytics streams (data_series), and the details
+stream with the dimension streams read from its bodies (details). Pointing every member's file at
+the group's database `<group>.sqlite` makes the later streams' requests cache hits. SQLite
+resolves the link, so all connections share one database and one write-ahead log. Without
+REQUEST_CACHE_PATH the CDK keeps one in-memory cache per process, which is shared already.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 
-SHARED_FILE = "campaigns_data_series.sqlite"
+DATA_SERIES_GROUP = "campaigns_data_series"
+SHARED_FILE = f"{DATA_SERIES_GROUP}.sqlite"
 
 
 def _cache_dir() -> Path | None:
@@ -25,15 +27,20 @@ def _cache_dir() -> Path | None:
     return Path(folder) if folder else None
 
 
-def share_with(stream_name: str) -> None:
-    """Make `stream_name`'s cache file a link to the shared one (before its requester opens it)."""
+def share_with(stream_name: str, group: str = DATA_SERIES_GROUP) -> None:
+    """Make `stream_name`'s cache file a link to the group's database (before its requester opens it).
+
+    A group may be named after one of its streams (`campaigns_details`): that stream's own file
+    is then the group's database, and it needs no link.
+    """
     folder = _cache_dir()
-    if folder is None or not folder.is_dir():
+    if folder is None or not folder.is_dir() or stream_name == group:
         return
+    shared = f"{group}.sqlite"
     link = folder / f"{stream_name}.sqlite"
-    (folder / SHARED_FILE).touch(exist_ok=True)
+    (folder / shared).touch(exist_ok=True)
     if not link.exists() and not link.is_symlink():
-        link.symlink_to(SHARED_FILE)
+        link.symlink_to(shared)
 
 
 def evict(cache_key: str | None) -> None:
