@@ -1,4 +1,4 @@
-"""response_cache: both analytics streams' cache files point at one database; evict forgets one response."""
+"""response_cache: the cache files of a group's streams point at one database; evict forgets one response."""
 
 from __future__ import annotations
 
@@ -24,6 +24,19 @@ def test_given_a_cache_folder_when_sharing_then_the_stream_file_links_to_the_sha
         link = request_cache_folder / f"{stream}.sqlite"
         assert link.is_symlink()
         assert link.resolve() == shared.resolve()
+
+
+def test_given_a_group_named_after_one_of_its_streams_when_sharing_then_that_stream_keeps_its_own_file(
+    request_cache_folder: Path,
+) -> None:
+    share_with("campaigns_details", "campaigns_details")
+    share_with("campaigns_message_variations", "campaigns_details")
+
+    own = request_cache_folder / "campaigns_details.sqlite"
+    link = request_cache_folder / "campaigns_message_variations.sqlite"
+    assert own.is_file() and not own.is_symlink()
+    assert link.is_symlink() and link.resolve() == own.resolve()
+    assert not (request_cache_folder / SHARED_FILE).exists()  # the data_series group is another database
 
 
 def test_given_two_linked_streams_when_one_writes_then_the_other_reads_it(request_cache_folder: Path) -> None:
