@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import requests
 
@@ -20,6 +23,7 @@ from source_braze_campaigns.records import BRAZE_BODY
 from unit_tests.builders import load_fixture
 
 CANVAS = "0a1b2c3d-0000-4000-8000-000000000000"
+SCHEMAS = Path(__file__).resolve().parents[1] / "source_braze_campaigns" / "schemas"
 FOUR_BEHAVIORS = [
     {"type": "Makes Any Purchase", "window": 259200},
     {"type": "Performs Custom Event", "window": 86400, "custom_event_name": "signup"},
@@ -31,7 +35,7 @@ FOUR_BEHAVIORS = [
 def a_response(url: str, body: Any) -> requests.Response:
     response = requests.Response()
     response.status_code = 200
-    response._content = requests.compat.json.dumps(body).encode()  # noqa: SLF001 - building a response by hand
+    response._content = json.dumps(body).encode()  # noqa: SLF001 - building a response by hand
     response.request = requests.Request("GET", url).prepare()
     return response
 
@@ -200,3 +204,26 @@ def test_given_a_body_without_details_when_extracting_then_there_are_no_rows(con
 def test_given_an_unknown_dimension_when_building_the_extractor_then_it_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match="campaign_message_variations"):
         DetailsDimensionExtractor(config={}, parameters={"dimension": "campaign_colours"})
+
+
+@pytest.mark.parametrize(
+    ("stream", "dimension", "body"),
+    [
+        ("campaigns_message_variations", "campaign_message_variations", load_fixture("campaigns_details")),
+        ("campaigns_conversion_behaviors", "campaign_conversion_behaviors", {"conversion_behaviors": FOUR_BEHAVIORS}),
+        # The canvas streams' manifest entries come with the canvases stream; their schemas are here.
+        ("canvases_message_variations", "canvas_message_variations", load_fixture("canvas_details")),
+        ("canvases_variants", "canvas_variants", load_fixture("canvas_details")),
+    ],
+)
+def test_given_documented_details_when_extracting_then_every_row_matches_its_stream_schema(
+    stream: str, dimension: str, body: dict[str, Any]
+) -> None:
+    schema = json.loads((SCHEMAS / f"{stream}.json").read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    rows = list(DIMENSIONS[dimension][1]("an-id", body))
+
+    assert rows
+    errors = [error.message for row in rows for error in jsonschema.Draft7Validator(schema).iter_errors(row)]
+    assert not errors
+    assert set(schema["properties"]) <= {field for row in rows for field in row}, "a declared field is never set"
