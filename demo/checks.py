@@ -14,15 +14,25 @@ from typing import Any
 
 from braze_sandbox import BrazeData
 
-STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
+STREAMS = (
+    "campaigns",
+    "campaigns_details",
+    "campaigns_analytics",
+    "campaigns_analytics_variations",
+    "campaigns_message_variations",
+    "campaigns_conversion_behaviors",
+)
 DATA_SERIES = "/campaigns/data_series"
 
 
 def expected_rows(data: BrazeData, start: date, end: date, today: date) -> dict[str, int]:
     """Rows per stream after syncing ``start..end`` (archived campaigns included) on ``today``."""
     ids = [campaign["id"] for campaign in data.campaigns(include_archived=True)]
-    days = variations = 0
+    days = variations = messages = behaviors = 0
     for campaign_id in ids:
+        details = data.details(campaign_id, today)
+        messages += len(details["messages"])
+        behaviors += len(details["conversion_behaviors"])
         for day in data.series(campaign_id, start, end, today):
             days += 1
             variations += sum(len(entries) for entries in (day.get("messages") or {}).values())
@@ -31,6 +41,8 @@ def expected_rows(data: BrazeData, start: date, end: date, today: date) -> dict[
         "campaigns_details": len(ids),
         "campaigns_analytics": days,
         "campaigns_analytics_variations": variations,
+        "campaigns_message_variations": messages,
+        "campaigns_conversion_behaviors": behaviors,
     }
 
 

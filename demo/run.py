@@ -7,7 +7,7 @@ Runs in the project venv (``python -m demo``):
    shown; ``BRAZE_START_DATE`` optionally bounds the history); otherwise starts the bundled
    sandbox on a free port, its clock pinned to a fixed day so every run prints the same;
 3. ``source-braze-campaigns check`` with the project's console script;
-4. a full sync of the four streams with PyAirbyte (``local_executable``, offline) into a
+4. a full sync of every stream with PyAirbyte (``local_executable``, offline) into a
    fresh ``.demo/braze.duckdb``; then the sandbox's clock (and the config's end_date) moves
    one day forward and a second sync resumes from the state PyAirbyte kept in that cache;
 5. rows per stream, the state resumed from, what the sandbox saw (one data_series request
@@ -137,7 +137,7 @@ def run(demo: Demo) -> None:
 
     for path in DEMO_DIR.glob(demo.cache.name + "*"):
         path.unlink()
-    step(4, f"sync 1: full, all four streams, into a new DuckDB cache {_shown(demo.cache)}")
+    step(4, f"sync 1: full, every stream, into a new DuckDB cache {_shown(demo.cache)}")
     sync(demo, "sync-1")
     first_requests = demo.sandbox.stats()["requests"]["/campaigns/data_series"] if demo.sandbox else 0
 

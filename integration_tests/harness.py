@@ -28,7 +28,8 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "source-braze-campaigns"
 TODAY = date(2026, 6, 30)
 API_KEY = SANDBOX_API_KEY
 ANALYTICS_STREAMS = ("campaigns_analytics", "campaigns_analytics_variations")
-ALL_STREAMS = ("campaigns", "campaigns_details", *ANALYTICS_STREAMS)
+DIMENSION_STREAMS = ("campaigns_message_variations", "campaigns_conversion_behaviors")
+ALL_STREAMS = ("campaigns", "campaigns_details", *ANALYTICS_STREAMS, *DIMENSION_STREAMS)
 # Fields the variations stream adds to each Braze entry.
 VARIATION_KEYS = ("campaign_id", "time", "channel", "variation_key")
 DATA_SERIES = "/campaigns/data_series"

@@ -49,6 +49,8 @@ PRIMARY_KEYS = {
     "campaigns_details": [["campaign_id"]],
     "campaigns_analytics": [["campaign_id"], ["time"]],
     "campaigns_analytics_variations": [["campaign_id"], ["time"], ["channel"], ["variation_key"]],
+    "campaigns_message_variations": [["campaign_id"], ["variation_api_id"]],
+    "campaigns_conversion_behaviors": [["campaign_id"], ["conversion_column"]],
 }
 
 
@@ -118,7 +120,7 @@ def test_given_a_key_lacking_one_permission_when_check_then_it_fails_naming_that
 
 
 # ------------------------------------------------------------------------------ discover
-def test_given_a_config_when_discover_then_four_streams_with_primary_keys_and_a_time_cursor_on_analytics(
+def test_given_a_config_when_discover_then_every_stream_has_its_primary_key_and_analytics_a_time_cursor(
     discover_run: ConnectorRun,
 ) -> None:
     assert discover_run.returncode == 0, discover_run.describe()
@@ -129,7 +131,7 @@ def test_given_a_config_when_discover_then_four_streams_with_primary_keys_and_a_
         assert streams[name]["default_cursor_field"] == ["time"]
         assert streams[name]["source_defined_cursor"] is True
         assert "incremental" in streams[name]["supported_sync_modes"]
-    for name in ("campaigns", "campaigns_details"):
+    for name in set(ALL_STREAMS) - set(ANALYTICS_STREAMS):
         assert streams[name]["supported_sync_modes"] == ["full_refresh"]
 
 
@@ -198,7 +200,7 @@ class FullRead:
 
 @pytest.fixture(scope="module")
 def full_read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRead]:
-    """One read of all four streams (include_archived left to its default) from FULL_READ_START."""
+    """One read of every stream (include_archived left to its default) from FULL_READ_START."""
     sandbox = start_sandbox()
     try:
         runner = ConnectorRunner(tmp_path_factory.mktemp("full-read"))

@@ -37,6 +37,8 @@ DECLARED_KEYS = {
     "campaigns_details": ["campaign_id"],
     "campaigns_analytics": ["campaign_id", "time"],
     "campaigns_analytics_variations": ["campaign_id", "time", "channel", "variation_key"],
+    "campaigns_message_variations": ["campaign_id", "variation_api_id"],
+    "campaigns_conversion_behaviors": ["campaign_id", "conversion_column"],
 }
 
 
@@ -98,7 +100,7 @@ def sandbox_connector_config(sandbox: Sandbox) -> dict[str, Any]:
 
 
 def connector_record_counts(config: dict[str, Any], folder: Path) -> dict[str, int]:
-    """Records per stream from the console script's own `read` of all four streams."""
+    """Records per stream from the console script's own `read` of every stream."""
     (folder / "config.json").write_text(json.dumps(config))
     catalog = {
         "streams": [

@@ -7,6 +7,7 @@ state, concurrency) is declared in manifest.yaml.
 
 from source_braze_campaigns.canvas_records import CanvasDataSeriesExtractor
 from source_braze_campaigns.day_windows import DayWindowRequester
+from source_braze_campaigns.dimensions import DetailsDimensionExtractor
 from source_braze_campaigns.errors import BrazeBackoffStrategy, BrazeErrorHandler
 from source_braze_campaigns.list_paging import CampaignListExtractor, RereadingPageIncrement
 from source_braze_campaigns.records import DataSeriesExtractor, SelectedCampaigns, flatten_day
@@ -27,6 +28,7 @@ __all__ = [
     "ChannelStatsSchemaLoader",
     "DataSeriesExtractor",
     "DayWindowRequester",
+    "DetailsDimensionExtractor",
     "NormalizeCampaignState",
     "RereadingPageIncrement",
     "SelectedCampaigns",

@@ -75,11 +75,18 @@ def test_given_a_key_without_details_when_checking_then_it_fails_naming_the_perm
     assert "campaigns.details" in status.message
 
 
-def test_given_a_config_when_discovering_then_four_streams_with_their_keys_and_cursors() -> None:
+def test_given_a_config_when_discovering_then_six_streams_with_their_keys_and_cursors() -> None:
     output = run_discover(ConfigBuilder().build())
 
     streams = {stream.name: stream for stream in output.catalog.catalog.streams}
-    assert set(streams) == {"campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations"}
+    assert set(streams) == {
+        "campaigns",
+        "campaigns_details",
+        "campaigns_analytics",
+        "campaigns_analytics_variations",
+        "campaigns_message_variations",
+        "campaigns_conversion_behaviors",
+    }
     assert streams["campaigns"].source_defined_primary_key == [["id"]]
     assert streams["campaigns_details"].source_defined_primary_key == [["campaign_id"]]
     assert streams["campaigns_analytics"].source_defined_primary_key == [["campaign_id"], ["time"]]
@@ -89,10 +96,16 @@ def test_given_a_config_when_discovering_then_four_streams_with_their_keys_and_c
         ["channel"],
         ["variation_key"],
     ]
+    # Dimensions, keyed as the analytics columns they label (one join each).
+    assert streams["campaigns_message_variations"].source_defined_primary_key == [["campaign_id"], ["variation_api_id"]]
+    assert streams["campaigns_conversion_behaviors"].source_defined_primary_key == [
+        ["campaign_id"],
+        ["conversion_column"],
+    ]
     for name in ("campaigns_analytics", "campaigns_analytics_variations"):
         assert streams[name].default_cursor_field == ["time"]
         assert SyncMode.incremental in streams[name].supported_sync_modes
-    for name in ("campaigns", "campaigns_details"):
+    for name in ("campaigns", "campaigns_details", "campaigns_message_variations", "campaigns_conversion_behaviors"):
         assert streams[name].supported_sync_modes == [SyncMode.full_refresh]
 
 

@@ -1,8 +1,9 @@
 """The same error matrix for every stream: 400, 401, 403, 404, 429, 500 once, 500 always, a bad 200 body.
 
-Each stream is hit where it reads from Braze: campaigns on /campaigns/list, campaigns_details on
-/campaigns/details, both analytics streams on /campaigns/data_series. No test really sleeps: the
-autouse `backoff_sleeps` fixture (conftest.py) records the CDK's retry waits instead.
+Each stream is hit where it reads from Braze: campaigns on /campaigns/list, campaigns_details and
+the two dimension streams on /campaigns/details, both analytics streams on /campaigns/data_series.
+No test really sleeps: the autouse `backoff_sleeps` fixture (conftest.py) records the CDK's retry
+waits instead.
 """
 
 from __future__ import annotations
@@ -74,7 +75,11 @@ STREAMS = {
     "campaigns_details": DETAILS,
     "campaigns_analytics": DATA_SERIES,
     "campaigns_analytics_variations": DATA_SERIES,
+    "campaigns_message_variations": DETAILS,
+    "campaigns_conversion_behaviors": DETAILS,
 }
+# Records one successful response makes (the details fixture: two messages, two conversion behaviors).
+RECORDS = {"campaigns_message_variations": 2, "campaigns_conversion_behaviors": 2}
 EVERY_STREAM = pytest.mark.parametrize("stream", list(STREAMS))
 PER_CAMPAIGN_STREAMS = pytest.mark.parametrize("stream", [name for name, at in STREAMS.items() if at is not LIST])
 
@@ -174,7 +179,7 @@ def test_given_a_429_then_success_when_reading_then_it_waits_for_the_reset_and_r
     output, http_mocker = _read_with(stream, [rate_limited, STREAMS[stream].success()])
 
     assert not output.errors
-    assert len(records_of(output, stream)) == 1
+    assert len(records_of(output, stream)) == RECORDS.get(stream, 1)
     assert _attempts(http_mocker, stream) == 2
     assert backoff_sleeps == [600 + 1]  # the cap; the CDK adds one second to every custom backoff
 
@@ -187,7 +192,7 @@ def test_given_a_429_whose_reset_has_passed_when_reading_then_it_retries_after_a
 
     output, _ = _read_with(stream, [rate_limited, STREAMS[stream].success()])
 
-    assert len(records_of(output, stream)) == 1
+    assert len(records_of(output, stream)) == RECORDS.get(stream, 1)
     assert backoff_sleeps == [1 + 1]
 
 
@@ -220,7 +225,7 @@ def test_given_a_429_without_rate_limit_headers_when_reading_then_no_wait_exceed
     output, _ = _read_with(stream, [bare, STREAMS[stream].success()], expect_failure=True)
 
     assert max(budget_waits, default=0) <= 600
-    assert len(records_of(output, stream)) == 1
+    assert len(records_of(output, stream)) == RECORDS.get(stream, 1)
 
 
 # ---- 5xx: exponential backoff, then a transient error ------------------------------------------
@@ -234,7 +239,7 @@ def test_given_a_server_error_once_when_reading_then_it_retries_after_two_second
     output, http_mocker = _read_with(stream, [an_error_response(status, "error_internal"), STREAMS[stream].success()])
 
     assert not output.errors
-    assert len(records_of(output, stream)) == 1
+    assert len(records_of(output, stream)) == RECORDS.get(stream, 1)
     assert _attempts(http_mocker, stream) == 2
     assert backoff_sleeps == [2 + 1]
 
@@ -265,7 +270,7 @@ def test_given_a_200_with_a_bad_body_then_a_good_one_when_reading_then_it_retrie
     output, http_mocker = _read_with(stream, [bad_body, endpoint.success()])
 
     assert not output.errors
-    assert len(records_of(output, stream)) == 1
+    assert len(records_of(output, stream)) == RECORDS.get(stream, 1)
     assert _attempts(http_mocker, stream) == 2
     assert backoff_sleeps == [2 + 1]
 

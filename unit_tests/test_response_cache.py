@@ -28,14 +28,23 @@ def test_given_a_cache_folder_when_sharing_then_each_stream_file_links_to_the_gr
         assert link.resolve() == shared.resolve()
 
 
-def test_given_the_source_when_it_builds_its_streams_then_the_manifest_stream_group_shares_one_database(
-    request_cache_folder: Path,
+@pytest.mark.parametrize(
+    ("group", "streams"),
+    [
+        ("data_series", ["campaigns_analytics", "campaigns_analytics_variations"]),
+        ("canvas_data_series", ["canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps"]),
+        ("campaign_details", ["campaigns_details", "campaigns_message_variations", "campaigns_conversion_behaviors"]),
+        ("canvas_details", ["canvases_details", "canvases_message_variations", "canvases_variants"]),
+    ],
+)
+def test_given_the_source_when_it_builds_its_streams_then_each_manifest_stream_group_shares_one_database(
+    request_cache_folder: Path, group: str, streams: list[str]
 ) -> None:
-    config = ConfigBuilder().build()
+    config = {**ConfigBuilder().build(), "replicate": "both"}
     SourceBrazeCampaigns(config=config).streams(config)
 
-    shared = (request_cache_folder / shared_file("data_series")).resolve()
-    assert [(request_cache_folder / f"{stream}.sqlite").resolve() for stream in ANALYTICS] == [shared, shared]
+    shared = (request_cache_folder / shared_file(group)).resolve()
+    assert [(request_cache_folder / f"{stream}.sqlite").resolve() for stream in streams] == [shared] * len(streams)
 
 
 def test_given_two_linked_streams_when_one_writes_then_the_other_reads_it(request_cache_folder: Path) -> None:

@@ -60,6 +60,8 @@ KINDS: tuple[str, ...] = (
     "dynamic_keys",
     "multichannel",
     "api_campaign",
+    "no_conversion_behaviors",
+    "four_conversion_behaviors",
 )
 
 _THEMES = (
@@ -510,6 +512,7 @@ def _build_one(
         }
         for k, b in enumerate(behaviors)
     )
+    behaviors = _pinned_behaviors(behaviors, role, seed, index)
     tracks_revenue = rng.random() < 0.75 or any(
         "Purchase" in b["type"] for b in behaviors
     )
@@ -611,6 +614,32 @@ def _behavior(rng: random.Random, seed: int, index: int, k: int) -> dict[str, An
     return behavior
 
 
+def _pinned_behaviors(
+    behaviors: tuple[dict[str, Any], ...], role: str | None, seed: int, index: int
+) -> tuple[dict[str, Any], ...]:
+    """No conversion events on the ``never_edited`` campaign, all four (A..D) on the
+    ``multichannel`` one; the extra events come from a generator of their own, so the
+    campaign's other traits and numbers stay as they were."""
+    if role == "never_edited":
+        return ()
+    if role != "multichannel" or len(behaviors) == 4:
+        return behaviors
+    extra = random.Random(_stable_int(seed, "behaviors", index))
+    taken = {b["type"] for b in behaviors if b["type"] != "Performs Custom Event"}
+    added: list[dict[str, Any]] = []
+    for k in range(len(behaviors), 4):
+        behavior = _behavior(extra, seed, index, k)
+        if behavior["type"] in taken or behavior["type"] == "Performs Custom Event":
+            behavior = {
+                "type": "Performs Custom Event",
+                "window": behavior["window"],
+                "custom_event_name": f"sandbox_event_{k}",
+            }
+        taken.add(behavior["type"])
+        added.append(behavior)
+    return behaviors + tuple(added)
+
+
 def _with_kinds(spec: CampaignSpec) -> CampaignSpec:
     kinds = {"all"}
     kinds.add("multivariate" if spec.multivariate else "single_variation")
@@ -641,4 +670,8 @@ def _with_kinds(spec: CampaignSpec) -> CampaignSpec:
         kinds.add("multichannel")
     if spec.is_api_campaign:
         kinds.add("api_campaign")
+    if not spec.conversion_behaviors:
+        kinds.add("no_conversion_behaviors")
+    elif len(spec.conversion_behaviors) == 4:
+        kinds.add("four_conversion_behaviors")
     return replace(spec, kinds=frozenset(kinds))

@@ -266,7 +266,7 @@ def test_details_body_has_documented_fields_and_control_messages(sb):
     } <= set(body)
     controls = [m for m in body["messages"].values() if m.get("type") == "control"]
     assert controls and all(set(m) == {"channel", "type"} for m in controls)
-    assert 1 <= len(body["conversion_behaviors"]) <= 4
+    assert len(body["conversion_behaviors"]) <= 4
     for missing in ({}, {"campaign_id": "nope"}, {"campaign_id": ""}):
         reply = call(sb.url, "/campaigns/details", missing or None)
         assert reply.status == 400 and reply.body == {"message": "Invalid Campaign ID"}
@@ -482,6 +482,20 @@ def test_campaign_kinds_helper_finds_every_kind_in_a_small_workspace():
     dynamic = data.campaign_ids("dynamic_keys")[0]
     day = data.day(dynamic, data.active_range(dynamic, TODAY)[1], TODAY)
     assert any(DYNAMIC_KEY.match(k) for k in day["messages"]["ios_push"][0])
+
+
+def test_conversion_behaviors_are_absent_on_some_campaigns_and_fill_all_four_slots_on_others():
+    data = BrazeData(seed=5, campaigns=12, days=60, today=TODAY)
+    (none,) = data.campaign_ids("no_conversion_behaviors")
+    assert data.details(none)["conversion_behaviors"] == []
+    assert data.spec(none).first_send is not None  # it sends: its analytics have conversions nobody defined
+    full = data.campaign_ids("four_conversion_behaviors")
+    assert full
+    for cid in full:
+        behaviors = data.details(cid)["conversion_behaviors"]
+        meanings = [(b["type"], b.get("custom_event_name"), b.get("product")) for b in behaviors]
+        assert len(behaviors) == 4 and len(set(meanings)) == 4  # one meaning per slot
+        assert all(isinstance(b["window"], int) for b in behaviors)
 
 
 # ---------------------------------------------------------------- restatement
