@@ -18,6 +18,7 @@ import pytest
 
 from braze_sandbox import CANVAS_MAX_LENGTH, CanvasData, Sandbox, canvas_window, parse_iso_datetime
 from integration_tests.harness import (
+    ALL_STREAMS,
     API_KEY,
     TODAY,
     ConnectorRun,
@@ -28,15 +29,10 @@ from integration_tests.harness import (
     start_sandbox,
 )
 
-CANVAS_STREAMS = (
-    "canvases",
-    "canvases_details",
-    "canvases_analytics",
-    "canvases_analytics_variants",
-    "canvases_analytics_steps",
-)
-CANVAS_ANALYTICS = CANVAS_STREAMS[2:]
-CAMPAIGN_STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
+CANVAS_ANALYTICS = ("canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps")
+CANVAS_DIMENSIONS = ("canvases_message_variations", "canvases_variants")
+CANVAS_STREAMS = ("canvases", "canvases_details", *CANVAS_ANALYTICS, *CANVAS_DIMENSIONS)
+CAMPAIGN_STREAMS = ALL_STREAMS
 CANVAS_DATA_SERIES = "/canvas/data_series"
 FIRST_SYNC_DAYS = 60
 START = TODAY - timedelta(days=FIRST_SYNC_DAYS - 1)
@@ -140,7 +136,7 @@ def syncs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syncs]:
         sandbox.stop()
 
 
-def test_given_replicate_canvases_when_discover_then_only_the_five_canvas_streams_are_listed(syncs: Syncs) -> None:
+def test_given_replicate_canvases_when_discover_then_only_the_canvas_streams_are_listed(syncs: Syncs) -> None:
     streams = {stream["name"]: stream for stream in syncs.discovered["streams"]}
     assert sorted(streams) == sorted(CANVAS_STREAMS)
     assert streams["canvases_analytics_steps"]["source_defined_primary_key"] == [
@@ -326,6 +322,35 @@ def test_given_a_replicate_choice_when_discover_then_its_families_streams_are_li
         config["replicate"] = replicate
     run = ConnectorRunner(tmp_path).run("discover", config=config)
     assert sorted(stream["name"] for stream in run.catalog["streams"]) == sorted(streams)
+
+
+def test_given_the_details_and_both_canvas_dimensions_when_read_then_details_are_asked_once_per_canvas(
+    syncs: Syncs,
+) -> None:
+    canvas_ids = syncs.sandbox.canvas.canvas_ids()
+    assert syncs.first_requests["/canvas/details"] == len(canvas_ids)
+    assert len(syncs.first.records("canvases_details")) == len(canvas_ids)
+
+
+def test_given_a_first_sync_then_the_canvas_dimensions_equal_the_sandbox_details(syncs: Syncs) -> None:
+    today = syncs.sandbox.today
+    variants, messages = set(), set()
+    for canvas_id in syncs.sandbox.canvas.canvas_ids():
+        details = syncs.sandbox.canvas.details(canvas_id, today)
+        variants |= {(canvas_id, variant["id"], variant["name"]) for variant in details["variants"]}
+        messages |= {
+            (canvas_id, step["id"], variation_id, message.get("channel"))
+            for step in details["steps"]
+            for variation_id, message in (step.get("messages") or {}).items()
+        }
+    got_variants = [(r["canvas_id"], r["variant_id"], r["name"]) for r in syncs.first.records("canvases_variants")]
+    got_messages = [
+        (r["canvas_id"], r["step_id"], r["variation_api_id"], r["channel"])
+        for r in syncs.first.records("canvases_message_variations")
+    ]
+    assert variants and messages
+    assert sorted(got_variants) == sorted(variants)
+    assert sorted(got_messages) == sorted(messages)
 
 
 # ------------------------------------------------------------------------------ selections
