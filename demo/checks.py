@@ -51,13 +51,14 @@ class Family:
     """Campaigns or canvases: their data_series path and the request parameter naming one."""
 
     name: str  # plural, as printed
+    one: str  # singular
     path: str
     id_key: str
     analytics_stream: str
 
 
-CAMPAIGNS = Family("campaigns", DATA_SERIES, "campaign_id", "campaigns_analytics")
-CANVASES = Family("canvases", CANVAS_DATA_SERIES, "canvas_id", "canvases_analytics")
+CAMPAIGNS = Family("campaigns", "campaign", DATA_SERIES, "campaign_id", "campaigns_analytics")
+CANVASES = Family("canvases", "canvas", CANVAS_DATA_SERIES, "canvas_id", "canvases_analytics")
 
 
 def expected_rows(data: BrazeData, start: date, end: date, today: date) -> dict[str, int]:
@@ -104,21 +105,28 @@ def expected_canvas_rows(data: CanvasData, start: date, end: date, today: date) 
     }
 
 
-def canvas_step_totals(data: CanvasData, start: date, end: date, today: date) -> dict[tuple[str, str], dict[str, int]]:
-    """(step_name, channel) -> canvases, rows and the ``STEP_TOTALS`` sums of the sandbox's step messages."""
-    totals: dict[tuple[str, str], dict[str, int]] = {}
+def canvas_step_totals(
+    data: CanvasData, start: date, end: date, today: date
+) -> dict[tuple[str, str], dict[str, int | None]]:
+    """(step_name, channel) -> canvases, rows and the ``STEP_TOTALS`` sums of the sandbox's step messages.
+
+    A sum no entry has a field for is None, as SQL's SUM of NULLs is.
+    """
+    totals: dict[tuple[str, str], dict[str, int | None]] = {}
     canvases: dict[tuple[str, str], set[str]] = {}
     for canvas_id in data.canvas_ids():
         for day in data.stats(canvas_id, start, end, today):
             for step in day["step_stats"].values():
                 for channel, entries in step["messages"].items():
                     key = (step["name"], channel)
-                    sums = totals.setdefault(key, {"rows": 0, **{name: 0 for name in STEP_TOTALS}})
+                    sums = totals.setdefault(key, {"rows": 0, **dict.fromkeys(STEP_TOTALS)})
                     canvases.setdefault(key, set()).add(canvas_id)
                     for entry in entries:
-                        sums["rows"] += 1
+                        sums["rows"] = (sums["rows"] or 0) + 1
                         for name, fields in STEP_TOTALS.items():
-                            sums[name] += next((entry[f] for f in fields if entry.get(f) is not None), 0)
+                            value = next((entry[f] for f in fields if entry.get(f) is not None), None)
+                            if value is not None:
+                                sums[name] = (sums[name] or 0) + value
     return {key: {"canvases": len(canvases[key]), **sums} for key, sums in totals.items()}
 
 

@@ -47,9 +47,9 @@ def state_lines(cursors_by_stream: dict[str, dict[str, Any]]) -> list[str]:
     for stream in _ordered(cursors_by_stream):
         state = cursors_by_stream[stream]
         days = sorted(day for day in state["cursors"].values() if day)
-        owners = "canvases" if stream.startswith("canvases") else "campaigns"
+        owners, one = ("canvases", "canvas") if stream.startswith("canvases") else ("campaigns", "campaign")
         if not days:
-            lines.append(f"{stream}: no {owners[:-1]} has a cursor yet")
+            lines.append(f"{stream}: no {one} has a cursor yet")
             continue
         sync_wide = state.get("global_cursor")
         lines.append(
@@ -85,7 +85,8 @@ def incremental_lines(report: IncrementalReport, first_sync_requests: int, lookb
             f" {sum(r.requests for r in report.without_cursor)} requests from start_date"
         )
     if report.incremental:
-        lines.append(f"incremental: yes - no {owners[:-1]} was read from before its cursor - {lookback_days} days")
+        one = report.family.one
+        lines.append(f"incremental: yes - no {one} was read from before its cursor - {lookback_days} days")
     else:
         lines.append(f"incremental: NO - {len(report.too_early)} {owners} were read from before their cursor")
         lines += [
