@@ -155,8 +155,8 @@ def run(demo: Demo) -> None:
         if demo.sandbox is None and demo.config.get("replicate") != "campaigns":
             hint = "\n    (a key with only the campaign permissions: run again with BRAZE_REPLICATE=campaigns)"
         raise DemoFailed(f"check failed: {verdict.message}{hint}")
-    endpoints = " and ".join(f"{family.one} list, details and data_series" for family in families(demo))
-    say(f"    SUCCEEDED: the key can read {endpoints}")
+    names = " and ".join(family.name for family in families(demo))
+    say(f"    SUCCEEDED: the key can list {names} and read their details and data_series")
 
     for path in DEMO_DIR.glob(demo.cache.name + "*"):
         path.unlink()
