@@ -152,7 +152,7 @@ def run(demo: Demo) -> None:
     verdict = check(demo.executable, demo.config)
     if not verdict.succeeded:
         hint = ""
-        if demo.sandbox is None and demo.config.get("replicate") != "campaigns":
+        if demo.sandbox is None and demo.config.get("replicate") != "campaigns" and "canvas" in verdict.message:
             hint = "\n    (a key with only the campaign permissions: run again with BRAZE_REPLICATE=campaigns)"
         raise DemoFailed(f"check failed: {verdict.message}{hint}")
     names = " and ".join(family.name for family in families(demo))
