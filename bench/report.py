@@ -12,6 +12,9 @@ FLOOR_TARGET = 1.2
 CPU_TARGET = 0.5
 ENDPOINTS = ("/campaigns/list", "/campaigns/details", "/campaigns/data_series")
 STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
+CANVAS_ENDPOINTS = ("/canvas/list", "/canvas/details", "/canvas/data_series")
+CANVAS_ANALYTICS = ("canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps")
+CANVAS_TITLE = "## 7. Canvases"
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -71,6 +74,7 @@ class Report:
             self.theirs(),
             self.spec(),
             self.zero_fill(),
+            self.canvases(),
             self.profile(),
             self.not_run(),
         ]
@@ -553,6 +557,100 @@ class Report:
 
         return section(ZeroFill(**self.r.zero_fill)) if self.r.zero_fill else ""
 
+    def canvases(self, alone: bool = False) -> str:
+        """Part 6: the Canvas streams' first and incremental syncs against ceil(days / 14) and their floor."""
+        runs = self.syncs("canvas first", "canvas incremental")
+        if not runs:
+            return ""
+        r, p = self.r, self.r.plan
+        days = p["days"]
+        planned = -(-days // 14)
+        provenance = (
+            f"Measured by `{self.command}` on {r.started_at} (load average before {r.machine['load_before']}, "
+            f"after {r.load_after}; `spec` median {s(self.startup)} s); the other sections of this page come from "
+            "the run named at the top."
+            if alone
+            else f"Measured in this run; `spec` median {s(self.startup)} s."
+        )
+        header = (
+            "num_workers", "sync", "wall s", "w/o start-up s", "list req", "details req", "data_series req",
+            "data_series req per canvas", "days per canvas", "ceil(days / 14)", "canvases off plan",
+            "days read twice", "analytics rec", "ground truth (canvas, day)", "variants rec", "steps rec",
+            "records/s", "peak RSS MB", "CPU s", "data_series in flight", "exit",
+        )  # fmt: skip
+        rows = []
+        for sync in runs:
+            w = sync.windows or {}
+            rows.append(
+                (
+                    sync.workers, sync.kind.removeprefix("canvas "), s(sync.wall_s), s(self.without_startup(sync)),
+                    *(n(sync.requests.get(endpoint, 0)) for endpoint in CANVAS_ENDPOINTS),
+                    _spread(w.get("requests")), _spread(w.get("days")), _spread(w.get("planned")),
+                    w.get("off_plan", "–"), n(w.get("days_read_twice", 0)),
+                    n(sync.records.get(CANVAS_ANALYTICS[0], 0)),
+                    n(sync.truth_days) if sync.truth_days is not None else "–",
+                    *(n(sync.records.get(stream, 0)) for stream in CANVAS_ANALYTICS[1:]),
+                    n(sync.total_records / sync.wall_s), f"{sync.max_rss_mb:.0f}", s(sync.cpu_s), sync.max_in_flight,
+                    sync.returncode if not sync.errors else f"{sync.returncode} ({sync.errors[0][:60]})",
+                )
+            )  # fmt: skip
+        floor_rows = []
+        for sync in runs:
+            floor = sync.floor
+            floor_rows.append(
+                (
+                    sync.workers, sync.kind.removeprefix("canvas "), n(floor.requests if floor else 0), s(sync.wall_s),
+                    s(floor.wall_s) if floor else "–", x(self.ratio(sync, floor)), x(self.ratio(sync, floor, False)),
+                    floor.max_in_flight if floor else "–",
+                )
+            )  # fmt: skip
+        target = self.canvas_target(runs)
+        return (
+            f"{CANVAS_TITLE}: {n(runs[0].canvases)} canvases x {days} days, {p['latency_ms']:g} ms a request\n\n"
+            f"{provenance}\n\n"
+            f"- Sandbox: as above with `--canvases {runs[0].canvases} --campaigns 1`; config `replicate: canvases`; "
+            "catalog: the seven Canvas streams (canvases_analytics, canvases_analytics_variants and "
+            "canvases_analytics_steps incremental, append_dedup; the others full refresh). Nothing is warmed up: "
+            "the sandbox computes each canvas day on request.\n"
+            f"- Braze's /canvas/data_series serves at most 14 days a request: a first sync of {days} days is "
+            f"ceil({days} / 14) = {planned} requests per canvas. Per canvas, from the sandbox request log: its "
+            'requests, the distinct days they covered, ceil(those days / 14); "off plan" = canvases whose request '
+            'count differs from it, "days read twice" = (canvas, day) pairs covered by more than one request. '
+            "The three analytics streams share one response cache, so each window reaches Braze once.\n"
+            "- The incremental sync runs a day later with the first sync's state (lookback 30 days, the default); "
+            "ground truth (canvas, day) = `CanvasData.expected_days` over start_date..today.\n"
+            "- Floor: `bench/floor.py` replays the run's /canvas/data_series requests at the same num_workers.\n\n"
+            + table(header, rows)
+            + "\n\n### Against the floor\n\n"
+            + table(
+                (
+                    "num_workers",
+                    "sync",
+                    "data_series req",
+                    "connector s",
+                    "floor s",
+                    "ratio",
+                    "ratio w/o start-up",
+                    "floor data_series in flight",
+                ),
+                floor_rows,
+            )  # fmt: skip
+            + "\n\n"
+            + table(("target", "measured", "verdict"), [target])
+        )
+
+    def canvas_target(self, runs: list[Sync]) -> tuple[str, str, str]:
+        label = f"Within {FLOOR_TARGET}x of the floor at the same concurrency, Canvas streams"
+        known = [(a, b, sync) for sync in runs if (a := self.ratio(sync, sync.floor)) is not None
+                 and (b := self.ratio(sync, sync.floor, False)) is not None]  # fmt: skip
+        if not known:
+            return (label, "not measured", verdict(None))
+        parts = [f"{sync.kind.removeprefix('canvas ')} w{sync.workers}: {a:.2f}x ({b:.2f}x w/o start-up)"
+                 for a, b, sync in known]  # fmt: skip
+        with_startup = verdict(all(a <= FLOOR_TARGET for a, _, _ in known))
+        without = verdict(all(b <= FLOOR_TARGET for _, b, _ in known))
+        return (label, "; ".join(parts), f"{with_startup} (w/o start-up: {without})")
+
     def not_run(self) -> str:
         if not self.r.skipped:
             return ""
@@ -577,5 +675,31 @@ class Report:
         )
 
 
+def _spread(values: list[int] | None) -> str:
+    """`[min, max]` over canvases as one figure when equal, else "min–max"."""
+    if not values:
+        return "–"
+    low, high = values
+    return n(low) if low == high else f"{n(low)}–{n(high)}"
+
+
 def render(results: Results, command: str) -> str:
     return Report(results, command).render()
+
+
+def canvas_page(results: Results, command: str, page: str | None) -> str:
+    """`page` (the report of an earlier run) with its Canvas section replaced by this run's, or
+    inserted before the profile; without a page, a page of its own. Other sections are kept as they are."""
+    section = Report(results, command).canvases(alone=page is not None)
+    if page is None:
+        return f"# Benchmarks\n\n{section}\n"
+    start = page.find("\n\n" + CANVAS_TITLE)
+    if start != -1:
+        end = page.find("\n\n## ", start + 2)
+        rest = page[end:] if end != -1 else "\n"
+        return page[:start] + "\n\n" + section + rest
+    for later in ("\n\n## Profile", "\n\n## Not run by default"):
+        at = page.find(later)
+        if at != -1:
+            return page[:at] + "\n\n" + section + page[at:]
+    return page.rstrip("\n") + "\n\n" + section + "\n"

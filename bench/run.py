@@ -11,9 +11,14 @@ not the connector's), with the data of `--days` days:
    (`bench/plain_loop.py`) fetching the same responses;
 4. Airbyte's `airbyte-source-braze` from PyPI in `.venv-bench-braze`, on the same data;
 5. `spec` start-up time;
+6. canvases: a first and an incremental sync of `Plan.canvases` canvases with the Canvas
+   streams (`replicate: canvases`), data_series requests per canvas against ceil(days / 14)
+   and wall time against the floor of the same /canvas/data_series requests;
 then a py-spy profile of the connector at zero latency. Everything goes to docs/benchmarks.md
 (`--out`), raw numbers to .bench/results.json. `--quick` runs tiny sizes (the smoke test);
-`--full` adds 1,000 campaigns at num_workers 1 (about 12 more minutes).
+`--full` adds 1,000 campaigns at num_workers 1 (about 12 more minutes); `--only canvas` runs
+`spec` and part 6 alone and writes its section into the existing report, the other sections
+left as they are.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ from typing import Any
 from bench import machine, their_connector, zero_fill
 from bench.measure import Output, run_measured, summarize
 from bench.profile import analyse, py_spy, thread_states
-from bench.report import render
-from braze_sandbox import SANDBOX_API_KEY, BrazeData, parse_iso_datetime
+from bench.report import canvas_page, render
+from braze_sandbox import CANVAS_MAX_LENGTH, SANDBOX_API_KEY, BrazeData, CanvasData, canvas_window, parse_iso_datetime
 from braze_sandbox.process import SandboxProcess
 from integration_tests.harness import configured_catalog
 
@@ -45,7 +50,17 @@ WORK = ROOT / ".bench"
 OURS = Path(sys.executable).parent / "source-braze-campaigns"
 API_KEY = SANDBOX_API_KEY
 DATA_SERIES = "/campaigns/data_series"
+CANVAS_DATA_SERIES = "/canvas/data_series"
 ALL_STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
+CANVAS_STREAMS = (
+    "canvases",
+    "canvases_details",
+    "canvases_analytics",
+    "canvases_analytics_variants",
+    "canvases_analytics_steps",
+    "canvases_message_variations",
+    "canvases_variants",
+)
 Pair = tuple[str, str]
 
 
@@ -67,6 +82,8 @@ class Plan:
     best_of: int
     profile: bool
     thread_profile: tuple[int, int] | None = None  # (campaigns, workers) of the latency thread profile
+    canvases: int = 0  # canvases of part 6 (0: not run)
+    canvas_workers: tuple[int, ...] = ()
 
 
 FULL = Plan(
@@ -85,6 +102,8 @@ FULL = Plan(
     best_of=2,
     profile=True,
     thread_profile=(100, 4),
+    canvases=100,
+    canvas_workers=(4, 16),
 )
 QUICK = Plan(
     name="quick",
@@ -101,6 +120,8 @@ QUICK = Plan(
     spec_runs=2,
     best_of=1,
     profile=False,
+    canvases=4,
+    canvas_workers=(4,),
 )
 
 
@@ -121,7 +142,7 @@ class Sync:
     """One connector process against the sandbox."""
 
     connector: str  # "ours" | "theirs"
-    kind: str  # "first" | "incremental" | "data_series only" | "cpu"
+    kind: str  # "first" | "incremental" | "data_series only" | "cpu" | "canvas first" | "canvas incremental"
     campaigns: int
     workers: int
     wall_s: float
@@ -135,6 +156,9 @@ class Sync:
     errors: list[str]
     floor: Floor | None = None
     floor_all: Floor | None = None
+    canvases: int = 0  # the canvas runs: canvases in the sandbox
+    windows: dict[str, Any] | None = None  # the canvas runs: `canvas_windows` of the request log
+    truth_days: int | None = None  # the canvas first syncs: (canvas, day) rows of the ground truth
 
     @property
     def total_records(self) -> int:
@@ -237,13 +261,67 @@ def write_json(path: Path, content: Any) -> Path:
     return path
 
 
-def ours_config(sandbox: SandboxProcess, start: date, end: date, workers: int) -> dict[str, Any]:
+def ours_config(
+    sandbox: SandboxProcess, start: date, end: date, workers: int, replicate: str = "campaigns"
+) -> dict[str, Any]:
     return {
         "url": sandbox.url,
         "api_key": API_KEY,
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
         "num_workers": workers,
+        "replicate": replicate,
+    }
+
+
+def incremental_catalog(discovered: dict[str, Any], streams: Iterable[str]) -> dict[str, Any]:
+    """`streams` of `discover`: those with a cursor incremental (append_dedup), the others full refresh."""
+    by_name = {stream["name"]: stream for stream in discovered["streams"]}
+    configured = []
+    for name in streams:
+        stream = by_name[name]
+        if "incremental" in stream.get("supported_sync_modes", []) and stream.get("default_cursor_field"):
+            configured.append(
+                {
+                    "stream": stream,
+                    "sync_mode": "incremental",
+                    "destination_sync_mode": "append_dedup",
+                    "cursor_field": stream["default_cursor_field"],
+                    "primary_key": stream["source_defined_primary_key"],
+                }
+            )
+        else:
+            configured.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
+    return {"streams": configured}
+
+
+def canvas_windows(log: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per canvas, the /canvas/data_series requests of a run and the days they covered (as the sandbox
+    reads them): the spread over canvases, and how many canvases sent other than ceil(days / 14)."""
+    requests: Counter[str] = Counter()
+    covered: dict[str, Counter[date]] = {}
+    for entry in log:
+        if entry["path"] != CANVAS_DATA_SERIES:
+            continue
+        query = entry["query"]
+        starting = parse_iso_datetime(query["starting_at"]) if query.get("starting_at") else None
+        length = int(query["length"]) if query.get("length") else None
+        first, last = canvas_window(length, starting, parse_iso_datetime(query["ending_at"]))
+        requests[query["canvas_id"]] += 1
+        days = covered.setdefault(query["canvas_id"], Counter())
+        for offset in range((last - first).days + 1):
+            days[first + timedelta(days=offset)] += 1
+    if not requests:
+        return {"canvases": 0}
+    span = {canvas: len(days) for canvas, days in covered.items()}
+    planned = {canvas: -(-span[canvas] // CANVAS_MAX_LENGTH) for canvas in requests}
+    return {
+        "canvases": len(requests),
+        "requests": [min(requests.values()), max(requests.values())],
+        "days": [min(span.values()), max(span.values())],
+        "planned": [min(planned.values()), max(planned.values())],
+        "off_plan": sum(1 for canvas in requests if requests[canvas] != planned[canvas]),
+        "days_read_twice": sum(n - 1 for days in covered.values() for n in days.values()),
     }
 
 
@@ -264,8 +342,8 @@ def discovered_catalog(script: Path, config: dict[str, Any], folder: Path) -> di
     raise RuntimeError(f"discover printed no catalog: {run.stderr_tail()}")
 
 
-def data_series_entries(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"path": e["path"], "query": e["query"]} for e in log if e["path"] == DATA_SERIES]
+def data_series_entries(log: list[dict[str, Any]], path: str = DATA_SERIES) -> list[dict[str, Any]]:
+    return [{"path": e["path"], "query": e["query"]} for e in log if e["path"] == path]
 
 
 def api_entries(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -360,6 +438,7 @@ class Bench:
         script: Path = OURS,
         profile_to: Path | None = None,
         profile_threads: bool = False,
+        data_series: str = DATA_SERIES,
     ) -> tuple[Sync, Output, list[dict[str, Any]]]:
         folder = self.folder(
             f"{connector}-{kind.replace(' ', '-')}-{sandbox.campaigns}-w{config.get('num_workers', 1)}"
@@ -396,7 +475,7 @@ class Bench:
             max_rss_mb=run.max_rss_mb,
             returncode=run.returncode,
             requests=dict(stats["requests"]),
-            max_in_flight=int(stats["max_in_flight_by_endpoint"]["/campaigns/data_series"]),
+            max_in_flight=int(stats["max_in_flight_by_endpoint"][data_series]),
             statuses=dict(stats["responses_by_status"]),
             records=dict(sorted(output.records.items())),
             errors=output.errors[:3],
@@ -407,7 +486,14 @@ class Bench:
         )
         return sync, output, log
 
-    def floor(self, sandbox: SandboxProcess, entries: list[dict[str, Any]], workers: int, tag: str) -> Floor:
+    def floor(
+        self,
+        sandbox: SandboxProcess,
+        entries: list[dict[str, Any]],
+        workers: int,
+        tag: str,
+        data_series: str = DATA_SERIES,
+    ) -> Floor:
         """The floor of `entries` at `workers`; timed once per set of requests and sandbox day."""
         key = (
             sandbox.url,
@@ -434,7 +520,7 @@ class Bench:
             requests=int(result["requests"]),
             wall_s=float(result["wall_s"]),
             process_wall_s=run.wall_s,
-            max_in_flight=int(stats["max_in_flight_by_endpoint"]["/campaigns/data_series"]),
+            max_in_flight=int(stats["max_in_flight_by_endpoint"][data_series]),
             statuses=dict(result["statuses"]),
         )
         return self._floors[key]
@@ -600,6 +686,47 @@ class Bench:
             "raw": str(target.relative_to(ROOT)),
         }
 
+    # -------------------------------------------------------------- 6: canvases
+    def canvas_runs(self) -> None:
+        """First and incremental syncs of the Canvas streams at each of `canvas_workers`, with their floors."""
+        plan = self.plan
+        sandbox = SandboxProcess(
+            today=self.today, campaigns=1, canvases=plan.canvases, days=plan.days, latency_ms=plan.latency_ms,
+            log_path=self.work / f"sandbox-canvases-{plan.canvases}-{plan.latency_ms:g}ms.log",
+        ).start()  # fmt: skip
+        try:
+            config = ours_config(sandbox, self.start, self.today, 1, replicate="canvases")
+            discovered = discovered_catalog(OURS, config, self.folder("canvas-discover"))
+            catalog = incremental_catalog(discovered, CANVAS_STREAMS)
+            data = CanvasData(seed=1, canvases=plan.canvases, days=plan.days, today=self.today)
+            truth = sum(len(data.expected_days(c, self.start, self.today, self.today)) for c in data.canvas_ids())
+            for workers in plan.canvas_workers:
+                self.canvas_pair(sandbox, workers, catalog, truth)
+        finally:
+            sandbox.stop()
+
+    def canvas_pair(self, sandbox: SandboxProcess, workers: int, catalog: dict[str, Any], truth: int) -> None:
+        config = ours_config(sandbox, self.start, self.today, workers, replicate="canvases")
+        first, output, log = self.read("ours", "canvas first", sandbox, config, catalog, data_series=CANVAS_DATA_SERIES)
+        first.canvases, first.truth_days, first.windows = sandbox.canvases, truth, canvas_windows(log)
+        entries = data_series_entries(log, CANVAS_DATA_SERIES)
+        first.floor = self.floor(sandbox, entries, workers, f"canvas-first-w{workers}", CANVAS_DATA_SERIES)
+        self.results.syncs.append(first)
+        tomorrow = self.today + timedelta(days=1)
+        sandbox.set_today(tomorrow)
+        try:
+            config = ours_config(sandbox, self.start, tomorrow, workers, replicate="canvases")
+            state = list(output.states.values())
+            incremental, _, log = self.read(
+                "ours", "canvas incremental", sandbox, config, catalog, state=state, data_series=CANVAS_DATA_SERIES
+            )
+            incremental.canvases, incremental.windows = sandbox.canvases, canvas_windows(log)
+            entries = data_series_entries(log, CANVAS_DATA_SERIES)
+            incremental.floor = self.floor(sandbox, entries, workers, f"canvas-incr-w{workers}", CANVAS_DATA_SERIES)
+        finally:
+            sandbox.set_today(self.today)
+        self.results.syncs.append(incremental)
+
     # -------------------------------------------------------------- 4: Airbyte's connector
     def theirs(self, sandbox: SandboxProcess, data: BrazeData) -> None:
         setup = self.results.theirs_setup
@@ -642,9 +769,25 @@ class Bench:
             )
         self.phase(f"CPU at zero latency ({plan.cpu_campaigns} campaigns)", self.cpu_runs)
         self.phase("zero-filled days volume", self.zero_fill_volume)
+        self.canvas_phase()
         self.results.duration_s = self.clock.elapsed()
         self.results.load_after = machine.load_average()
         return self.results
+
+    def run_canvases(self) -> Results:
+        """`--only canvas`: `spec` start-up (for the w/o start-up figures) and part 6."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        self.phase("spec start-up", lambda: self.spec_times("ours", OURS))
+        self.canvas_phase()
+        self.results.duration_s = self.clock.elapsed()
+        self.results.load_after = machine.load_average()
+        return self.results
+
+    def canvas_phase(self) -> None:
+        plan = self.plan
+        if plan.canvases and plan.canvas_workers:
+            self.phase(f"{plan.canvases:,} canvases, latency {plan.latency_ms:g} ms", self.canvas_runs)
 
     def zero_fill_volume(self) -> None:
         self.results.zero_fill = asdict(zero_fill.measure())
@@ -710,13 +853,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--work", type=Path, default=WORK, help="scratch folder (default .bench/)")
     parser.add_argument("--render", type=Path, help="only write the report again from a results.json")
+    parser.add_argument(
+        "--only",
+        choices=("canvas",),
+        help="canvas: only `spec` and the canvas runs; their section replaces (or joins) the one in --out",
+    )
     args = parser.parse_args(argv)
+    if args.only == "canvas":
+        return only_canvases(args)
     if args.render:
         saved = Results.load(args.render)
         args.out.write_text(
-            render(
-                saved, "make bench" if saved.plan["name"] == "standard" else "python -m bench --quick"
-            )
+            render(saved, "make bench" if saved.plan["name"] == "standard" else "python -m bench --quick")
         )
         return 0
     plan = QUICK if args.quick else FULL
@@ -733,6 +881,20 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(render(results, command))
     write_json(args.work / plan.name / "results.json", asdict(results))
     sys.stderr.write(f"bench done in {results.duration_s / 60:.1f} min; wrote {args.out}\n")
+    return 0
+
+
+def only_canvases(args: argparse.Namespace) -> int:
+    """`--only canvas [--quick]`: part 6 alone, written into --out without touching its other sections."""
+    plan = QUICK if args.quick else FULL
+    plan = replace(plan, name=f"{plan.name}-canvas")
+    results = Bench(plan, args.out, False, args.work).run_canvases()
+    command = "python -m bench --only canvas" + (" --quick" if args.quick else "")
+    existing = args.out.read_text() if args.out.exists() else None
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(canvas_page(results, command, existing))
+    write_json(args.work / plan.name / "results.json", asdict(results))
+    sys.stderr.write(f"canvas bench done in {results.duration_s / 60:.1f} min; wrote its section into {args.out}\n")
     return 0
 
 

@@ -10,9 +10,10 @@ The connector runs as PyAirbyte's ``local_executable`` (the project's console sc
 the state PyAirbyte keeps per source name in the cache, so a second run is incremental.
 
 RESULT: ``{"ok": true, "pyairbyte_version", "state_before", "state_after", "records_read",
-"tables", "channels", "totals"}`` or ``{"ok": false, "error", "error_type", "connector_errors"}``. ``state_*`` map an
-incremental stream to its per-campaign cursors; ``tables`` map a stream to its table, row
-count, declared primary key and how many key values appear more than once.
+"tables", "channels", "totals", "canvas_steps"}`` or ``{"ok": false, "error", "error_type",
+"connector_errors"}``. ``state_*`` map an incremental stream to its per-campaign (per-canvas)
+cursors; ``tables`` map a stream to its table, row count, declared primary key and how many
+key values appear more than once.
 
 Progress: ``@@progress {"records": {stream: n}}`` lines on stderr, at most every 2 s.
 """
@@ -59,6 +60,21 @@ GROUP BY channel
 ORDER BY sent DESC NULLS LAST, impressions DESC NULLS LAST, channel
 """
 
+# Per step name and channel, from the canvases_analytics_steps table (the same column choices).
+CANVAS_STEPS_SQL = """
+SELECT step_name,
+       channel,
+       COUNT(DISTINCT canvas_id) AS canvases,
+       COUNT(*) AS rows,
+       SUM(sent) AS sent,
+       SUM(delivered) AS delivered,
+       SUM(COALESCE(opens, total_opens, "read")) AS opens,
+       SUM(COALESCE(clicks, total_clicks, body_clicks)) AS clicks
+FROM {table}
+GROUP BY step_name, channel
+ORDER BY step_name, sent DESC NULLS LAST, channel
+"""
+
 
 def main(request_path: str, result_path: str) -> int:
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
@@ -91,7 +107,7 @@ def sync(request: dict[str, Any]) -> dict[str, Any]:
     tracker = result._progress_tracker  # noqa: SLF001 - the per-stream counts are only kept there
     declared = {stream.name: stream for stream in source.discovered_catalog.streams}
     tables = {stream: describe_table(cache, stream, declared[stream]) for stream in result}
-    variations, analytics = "campaigns_analytics_variations", "campaigns_analytics"
+    variations, analytics, steps = "campaigns_analytics_variations", "campaigns_analytics", "canvases_analytics_steps"
     return {
         "ok": True,
         "pyairbyte_version": version("airbyte"),
@@ -99,7 +115,8 @@ def sync(request: dict[str, Any]) -> dict[str, Any]:
         "state_after": cursors_by_stream(cache, name),
         "records_read": {stream: tracker.stream_read_counts.get(stream, 0) for stream in result},
         "tables": tables,
-        "channels": channel_summary(cache, tables[variations]["table"]) if variations in tables else [],
+        "channels": summary(cache, CHANNEL_SUMMARY_SQL, tables[variations]["table"]) if variations in tables else [],
+        "canvas_steps": summary(cache, CANVAS_STEPS_SQL, tables[steps]["table"]) if steps in tables else [],
         "totals": totals(cache, tables[analytics]["table"]) if analytics in tables else {},
     }
 
@@ -130,7 +147,7 @@ def connector_errors(log_file: Path | str | None) -> list[str]:
 
 
 def cursors_by_stream(cache: DuckDBCache, source_name: str) -> dict[str, dict[str, Any]]:
-    """The state PyAirbyte keeps for ``source_name``: per stream, campaign id -> cursor day."""
+    """The state PyAirbyte keeps for ``source_name``: per stream, campaign (canvas) id -> cursor day."""
     provider = cache.get_state_provider(source_name=source_name)
     summary: dict[str, dict[str, Any]] = {}
     for message in provider.state_message_artifacts or []:
@@ -141,7 +158,7 @@ def cursors_by_stream(cache: DuckDBCache, source_name: str) -> dict[str, dict[st
             continue  # full-refresh streams keep only a marker
         summary[name] = {
             "cursors": {
-                entry["partition"]["campaign_id"]: entry["cursor"].get("time")
+                _owner(entry["partition"]): entry["cursor"].get("time")
                 for entry in blob["states"]
                 if entry.get("cursor")
             },
@@ -149,6 +166,11 @@ def cursors_by_stream(cache: DuckDBCache, source_name: str) -> dict[str, dict[st
             "lookback_window": blob.get("lookback_window"),
         }
     return summary
+
+
+def _owner(partition: dict[str, Any]) -> str:
+    """The campaign_id or canvas_id a per-partition state entry is for."""
+    return str(partition.get("campaign_id") or partition.get("canvas_id"))
 
 
 def describe_table(cache: DuckDBCache, stream: str, declared: Any) -> dict[str, Any]:
@@ -180,9 +202,10 @@ def describe_table(cache: DuckDBCache, stream: str, declared: Any) -> dict[str, 
     }
 
 
-def channel_summary(cache: DuckDBCache, table: str) -> list[dict[str, Any]]:
+def summary(cache: DuckDBCache, sql: str, table: str) -> list[dict[str, Any]]:
+    """The rows of a GROUP BY query (``sql`` with ``{table}``), amounts as floats."""
     with cache.processor.get_sql_connection() as connection:
-        rows = connection.execute(text(CHANNEL_SUMMARY_SQL.format(table=table)))
+        rows = connection.execute(text(sql.format(table=table)))
         return [
             {key: float(value) if isinstance(value, Decimal) else value for key, value in row._mapping.items()}
             for row in rows

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from .checks import STREAMS, IncrementalReport
+from .checks import CANVAS_STREAMS, CANVASES, STREAMS, IncrementalReport
 
 
 def table(
@@ -40,32 +40,37 @@ def streams_table(result: dict[str, Any], expected: dict[str, int] | None = None
 
 
 def state_lines(cursors_by_stream: dict[str, dict[str, Any]]) -> list[str]:
-    """One line per incremental stream: how many campaigns have a cursor, and its range."""
+    """One line per incremental stream: how many campaigns (canvases) have a cursor, and its range."""
     if not cursors_by_stream:
         return ["no saved state for this source in the cache: everything is read from start_date"]
     lines = []
     for stream in _ordered(cursors_by_stream):
         state = cursors_by_stream[stream]
         days = sorted(day for day in state["cursors"].values() if day)
+        owners, one = ("canvases", "canvas") if stream.startswith("canvases") else ("campaigns", "campaign")
         if not days:
-            lines.append(f"{stream}: no campaign has a cursor yet")
+            lines.append(f"{stream}: no {one} has a cursor yet")
             continue
         sync_wide = state.get("global_cursor")
         lines.append(
-            f"{stream}: {len(days)} campaigns with a cursor, from {days[0]} to {days[-1]}"
+            f"{stream}: {len(days)} {owners} with a cursor, from {days[0]} to {days[-1]}"
             + (f"; last completed sync up to {sync_wide}" if sync_wide else "")
         )
     return lines
 
 
 def incremental_lines(report: IncrementalReport, first_sync_requests: int, lookback_days: int) -> list[str]:
-    """What the sandbox saw during the incremental sync, and the verdict."""
+    """What the sandbox saw during the incremental sync, and the verdict (campaigns or canvases)."""
+    owners = report.family.name
     lines = [
-        f"data_series requests: {report.requests} for {len(report.campaigns)} campaigns"
+        f"{report.family.path} requests: {report.requests} for {len(report.campaigns)} {owners}"
         f" (first sync: {first_sync_requests})",
-        f"{len(report.single_window)} campaigns: one window each{_usual_window(report)}",
     ]
-    several = report.several_windows
+    if report.family == CANVASES:
+        lines += _canvas_windows(report)
+    else:
+        lines.append(f"{len(report.single_window)} campaigns: one window each{_usual_window(report)}")
+    several = report.several_windows if report.family != CANVASES else []
     if several:
         cursors = sorted(str(reads.cursor) for reads in several)
         lines += [
@@ -76,17 +81,32 @@ def incremental_lines(report: IncrementalReport, first_sync_requests: int, lookb
         ]
     if report.without_cursor:
         lines.append(
-            f"{len(report.without_cursor)} campaigns without a cursor (new since the last sync):"
+            f"{len(report.without_cursor)} {owners} without a cursor (new since the last sync):"
             f" {sum(r.requests for r in report.without_cursor)} requests from start_date"
         )
     if report.incremental:
-        lines.append(f"incremental: yes - no campaign was read from before its cursor - {lookback_days} days")
+        one = report.family.one
+        lines.append(f"incremental: yes - no {one} was read from before its cursor - {lookback_days} days")
     else:
-        lines.append(f"incremental: NO - {len(report.too_early)} campaigns were read from before their cursor")
+        lines.append(f"incremental: NO - {len(report.too_early)} {owners} were read from before their cursor")
         lines += [
             f"  {campaign_id}: from {first}, allowed from {allowed}"
             for campaign_id, first, allowed in report.too_early[:5]
         ]
+    return lines
+
+
+def _canvas_windows(report: IncrementalReport) -> list[str]:
+    """Canvases with a cursor, grouped by the days they were read and how many 14-day windows that took."""
+    spans = Counter(
+        (len(reads.windows), reads.first_day, max(last for _, last in reads.windows))
+        for reads in report.campaigns
+        if reads.cursor
+    )
+    lines = []
+    for (windows, first, last), count in sorted(spans.items(), key=lambda item: -item[1]):
+        days = (last - first).days + 1
+        lines.append(f"{count} canvases: {first} .. {last} ({days} days) in {windows} windows each (ceil({days}/14))")
     return lines
 
 
@@ -117,9 +137,19 @@ def channels_table(channels: list[dict[str, Any]]) -> list[str]:
     return table(headers, rows)
 
 
+def canvas_steps_table(steps: list[dict[str, Any]]) -> list[str]:
+    headers = ["step_name", "channel", "canvases", "rows", "sent", "delivered", "opens", "clicks"]
+    rows = [
+        [c["step_name"], c["channel"], c["canvases"], c["rows"], c["sent"], c["delivered"], c["opens"], c["clicks"]]
+        for c in steps
+    ]
+    return table(headers, rows, left=(0, 1))
+
+
 def _ordered(names: Any) -> list[str]:
-    known = [stream for stream in STREAMS if stream in names]
-    return known + sorted(name for name in names if name not in STREAMS)
+    order = (*STREAMS, *CANVAS_STREAMS)
+    known = [stream for stream in order if stream in names]
+    return known + sorted(name for name in names if name not in order)
 
 
 def number(value: Any) -> str:

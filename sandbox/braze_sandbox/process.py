@@ -30,7 +30,11 @@ class SandboxError(RuntimeError):
 
 
 class SandboxProcess:
-    """``with SandboxProcess(today=...) as sandbox:`` -> ``sandbox.url``, ``.stats()``, ..."""
+    """``with SandboxProcess(today=...) as sandbox:`` -> ``sandbox.url``, ``.stats()``, ...
+
+    ``campaigns``, ``days`` and ``canvases`` are the sandbox's ``--campaigns``, ``--days`` and
+    ``--canvases`` (its ground truth: ``BrazeData`` and ``CanvasData`` with the same seed).
+    """
 
     def __init__(
         self,
@@ -39,12 +43,14 @@ class SandboxProcess:
         seed: int = 1,
         campaigns: int = 40,
         days: int = 400,
+        canvases: int = 8,
         api_key: str = SANDBOX_API_KEY,
         latency_ms: float = 0,
         log_path: Path | None = None,
     ) -> None:
         self.today = today
         self.seed, self.campaigns, self.days, self.api_key = seed, campaigns, days, api_key
+        self.canvases = canvases
         self.latency_ms = latency_ms
         self.log_path = log_path
         self.url = ""
@@ -53,7 +59,8 @@ class SandboxProcess:
     def start(self) -> Self:
         command = [
             sys.executable, "-m", "braze_sandbox", "--port", "0", "--seed", str(self.seed),
-            "--campaigns", str(self.campaigns), "--days", str(self.days), "--today", self.today.isoformat(),
+            "--campaigns", str(self.campaigns), "--days", str(self.days),
+            "--canvases", str(self.canvases), "--today", self.today.isoformat(),
             "--api-key", self.api_key, "--latency-ms", str(self.latency_ms),
         ]  # fmt: skip
         if self.log_path:
