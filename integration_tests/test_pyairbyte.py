@@ -25,6 +25,8 @@ from demo.checks import STREAMS, expected_rows, incremental_report, request_wind
 from demo.sync import Redactor, SyncFailed, connector_executable, run_sync
 from demo.venv import VenvError, ensure_venv
 
+pytestmark = pytest.mark.pyairbyte
+
 TODAY = date(2026, 6, 30)
 NEXT_DAY = TODAY + timedelta(days=1)
 DAYS = 120
