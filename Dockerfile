@@ -1,26 +1,25 @@
 # The connector image for the Airbyte platform: `docker run --rm IMAGE spec|check|discover|read ...`.
 #
-# BASE_IMAGE defaults to Airbyte's Python connector base (Python 3.11), pinned by version and
-# digest exactly as metadata.yaml's connectorBuildOptions.baseImage. The image test builds on a
-# local Debian stand-in instead (integration_tests/image/build-base.sh), as no registry can be
-# pulled from there.
-ARG BASE_IMAGE=docker.io/airbyte/python-connector-base:4.0.2@sha256:9fdb1888c4264cf6fee473649ecb593f56f58e5d0096a87ee0b231777e2e3e73
+# BASE_IMAGE defaults to Airbyte's Python connector base (the 4.1 line, Python 3.13), pinned by
+# version and digest exactly as metadata.yaml's connectorBuildOptions.baseImage. The image test
+# builds on a local Debian stand-in instead (integration_tests/image/build-base.sh), as no
+# registry can be pulled from there.
+ARG BASE_IMAGE=docker.io/airbyte/python-connector-base:4.1.0@sha256:1d1aa21d34e851df4e8a87b391c27724c06e2597608e7161f4d167be853bd7b6
 FROM ${BASE_IMAGE}
 
 WORKDIR /airbyte/integration_code
 
-# Dependencies first, from pyproject.toml alone: this layer is rebuilt only when it changes,
-# not on every change to the connector's code.
-COPY pyproject.toml ./
-RUN mkdir source_braze_campaigns \
-    && pip install --no-cache-dir . \
-    && pip uninstall --yes source-braze-campaigns \
-    && rm -rf build ./*.egg-info
+# Dependencies first, exactly the versions and hashes of requirements.lock (`make lock`): two
+# builds of one commit install the same files, and this layer is rebuilt only when the lock changes.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
-# Then the connector itself. .dockerignore keeps everything else (tests, the sandbox, secrets,
-# caches) out of the build context.
+# Then the connector itself, without resolving anything again. .dockerignore keeps everything
+# else (tests, the sandbox, secrets, caches) out of the build context.
+COPY pyproject.toml ./
 COPY source_braze_campaigns ./source_braze_campaigns
-RUN pip install --no-cache-dir --no-deps . \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
+    && pip check \
     && rm -rf build ./*.egg-info
 
 ENV AIRBYTE_ENTRYPOINT="source-braze-campaigns"

@@ -42,7 +42,11 @@ def is_ready(venv: Path = VENV_DIR) -> bool:
 
 
 def base_python() -> str:
-    """A Python that PyAirbyte supports: this one if it is, else python3.12/3.11/3.10 on PATH."""
+    """A Python that PyAirbyte supports: $PYAIRBYTE_PYTHON if set (`make` sets it), else this one
+    if it is supported, else python3.12/3.11/3.10 on PATH."""
+    chosen = os.environ.get("PYAIRBYTE_PYTHON")
+    if chosen:
+        return shutil.which(chosen) or chosen
     if sys.version_info[:2] in SUPPORTED:
         return sys.executable
     for major, minor in reversed(SUPPORTED):

@@ -48,6 +48,10 @@ from integration_tests.harness import (
     without_order,
 )
 
+# The fault matrix is a tier of its own (make test-slow): each scenario syncs at least twice
+# against a misbehaving sandbox.
+pytestmark = pytest.mark.slow
+
 LIST = "/campaigns/list"
 DETAILS = "/campaigns/details"
 CAMPAIGNS, HISTORY_DAYS = 16, 120
@@ -215,7 +219,6 @@ def test_given_bursts_of_500_502_503_504_when_syncing_then_requests_are_retried_
     }
 
 
-@pytest.mark.slow
 def test_given_a_server_that_stays_down_when_syncing_then_retries_are_bounded_the_error_is_transient_and_the_next_sync_fills_every_gap(  # noqa: E501
     runner: GuardedRunner, catalog: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -254,7 +257,6 @@ def test_given_a_server_that_stays_down_when_syncing_then_retries_are_bounded_th
 
 
 # ---------------------------------------------------------------------------------- slow, reset, bad bodies
-@pytest.mark.slow
 def test_given_a_response_slower_than_the_read_timeout_when_syncing_then_the_request_is_retried_and_nothing_is_lost(
     runner: GuardedRunner, catalog: dict[str, Any], tmp_path: Path
 ) -> None:

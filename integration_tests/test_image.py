@@ -1,14 +1,16 @@
-"""The container image, built from the Dockerfile and run as the Airbyte platform runs it.
+"""The container image, built and run with the commands the docs give users.
 
-No Docker engine here: podman builds the Dockerfile with chroot isolation on a local Debian
-bookworm base made with debootstrap (Airbyte's base image cannot be pulled), and runs it with
-the host's network, so the connector inside reaches the sandbox on 127.0.0.1. Scripts in
-integration_tests/image/ do each step; they install what they need with apt-get and cache the
-base under .image-cache/, so a second run builds in seconds.
+No Docker engine here: the docs' `docker build` and `docker run` commands
+(integration_tests/image/documented.py) run through build-image.sh and run-image.sh, podman
+with chroot isolation on a local Debian trixie base (Python 3.13, as Airbyte's base image 4.1)
+made with debootstrap, and with the host's network, so the connector inside reaches the sandbox
+on 127.0.0.1. The base is cached under .image-cache/, so a second run builds in seconds.
+podman and debootstrap come from `make image-tools` (a step of `make test` and `make
+test-image`); without them these tests are skipped.
 
-What the image must do is what the installed package does: the same spec, and the same records
-and state from the same sandbox, with config, catalog and state mounted read-only at /secrets
-and read by the image's unprivileged user.
+What the image must do is what the installed package does: the same spec, catalog, records and
+state from the same sandbox, with config, catalog and state mounted read-only at /secrets,
+owned by the image's unprivileged uid 1000 as the docs say.
 """
 
 from __future__ import annotations
@@ -34,52 +36,52 @@ from integration_tests.harness import (
     connector_config,
     start_sandbox,
 )
+from integration_tests.image import documented
 
 pytestmark = [pytest.mark.image_tests, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "integration_tests" / "image"
 TAG = "localhost/source-braze-campaigns:image-test"
 VERSION = str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+IMAGE_USER = 1000
 
 
-def _script(name: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def _ensure_tools() -> None:
-    """Skips when podman cannot be had here; fails when installing it went wrong."""
-    if shutil.which("bash") is None:
-        pytest.skip("the image test's scripts need bash")
+def _require_tools() -> None:
+    """Skips, naming the make step, when this machine cannot build images; installs nothing."""
     if os.geteuid() != 0:
-        pytest.skip("the image test needs root: podman with chroot isolation, debootstrap and apt-get")
-    installed = _script("install-tools.sh", timeout=900)
-    if installed.returncode == 77:
-        pytest.skip(f"podman/debootstrap cannot be installed here: {installed.stderr.strip()}")
-    assert installed.returncode == 0, f"installing podman/debootstrap failed:\n{installed.stderr[-3000:]}"
+        pytest.skip("the image test needs root: podman with chroot isolation and debootstrap")
+    missing = [tool for tool in ("bash", "podman", "debootstrap") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} missing: `make image-tools` installs them")
+
+
+def run_documented(argv: list[str], secrets: Path | None = None, timeout: float = 300) -> ConnectorRun:
+    """One of the docs' `docker` commands, run with podman on this machine."""
+    completed = subprocess.run(
+        documented.as_podman(argv, TAG, secrets),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return ConnectorRun.parse(" ".join(argv[:2] + argv[3:4]), completed)
 
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    """The connector image, built from the repository's Dockerfile on the local Debian base."""
-    _ensure_tools()
-    built = _script("build-image.sh", TAG, timeout=1500)
+    """The connector image, built by the docs' `docker build` on the local Debian base."""
+    _require_tools()
+    built = run_documented(documented.command("build"), timeout=1500)
     assert built.returncode == 0, f"building the image failed:\n{built.stderr[-5000:]}"
-    assert built.stdout.strip().splitlines()[-1] == TAG
     return TAG
 
 
-def run_image(image: str, *args: str, secrets: Path | None = None, entrypoint: str | None = None) -> ConnectorRun:
-    """`docker run --rm [-v secrets:/secrets:ro] IMAGE args...`, parsed as Airbyte messages."""
-    options: list[str] = []
-    if secrets is not None:
-        options += ["--volume", f"{secrets}:/secrets:ro"]
-    if entrypoint is not None:
-        options += ["--entrypoint", entrypoint]
+def run_image(image: str, *args: str, entrypoint: str | None = None) -> ConnectorRun:
+    """`docker run --rm [--entrypoint E] IMAGE args...`, for what the docs do not show."""
+    options = ["--entrypoint", entrypoint] if entrypoint is not None else []
     completed = subprocess.run(
-        ["bash", str(SCRIPTS / "run-image.sh"), *options, image, *args],
+        ["bash", str(documented.WRAPPERS["run"]), *options, image, *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -89,13 +91,15 @@ def run_image(image: str, *args: str, secrets: Path | None = None, entrypoint: s
 
 
 def write_secrets(folder: Path, **files: Any) -> Path:
-    """JSON files in a folder the image's uid 1000 can read, as a user's secrets/ would be."""
+    """JSON files in a secrets/ folder prepared as the docs say: owned by uid 1000, mode 700/600."""
     folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o755)
     for name, content in files.items():
         path = folder / f"{name}.json"
         path.write_text(json.dumps(content))
-        path.chmod(0o644)
+        path.chmod(0o600)
+        os.chown(path, IMAGE_USER, IMAGE_USER)
+    folder.chmod(0o700)
+    os.chown(folder, IMAGE_USER, IMAGE_USER)
     return folder
 
 
@@ -155,10 +159,10 @@ def test_given_the_image_when_inspected_then_it_is_labelled_and_launched_as_airb
     assert config["User"] == "1000:1000"
 
 
-def test_given_the_image_when_spec_then_it_reports_the_installed_connectors_spec(
+def test_given_the_documented_spec_command_when_run_then_it_reports_the_installed_connectors_spec(
     image: str, host_runner: ConnectorRunner
 ) -> None:
-    in_image = run_image(image, "spec")
+    in_image = run_documented(documented.command("spec"))
     on_host = host_runner.run("spec")
 
     assert in_image.returncode == 0, in_image.describe()
@@ -173,12 +177,15 @@ def test_given_the_image_when_launched_through_airbyte_entrypoint_then_spec_succ
     assert launched.spec["connectionSpecification"]["required"] == ["url", "api_key"]
 
 
-def test_given_the_image_when_listing_what_it_ships_then_only_the_connector_is_there(image: str) -> None:
+def test_given_the_image_when_listing_what_it_ships_then_only_the_connector_is_there_on_python_3_13(
+    image: str,
+) -> None:
     listing = run_image(
         image,
         "-c",
         'echo "code: $(ls -A /airbyte/integration_code | sort | tr "\\n" " ")"; '
         'python -c \'import importlib.metadata as m; print("installed:", m.version("source-braze-campaigns"))\'; '
+        "python -c 'import sys; print(\"python:\", *sys.version_info[:2])'; "
         "python -c 'import integration_tests' 2>/dev/null && echo 'importable: integration_tests'; "
         "find / -xdev \\( -name integration_tests -o -name unit_tests -o -name secrets -o -name .venv \\) "
         "-printf 'found: %p\\n' 2>/dev/null; true",
@@ -187,29 +194,27 @@ def test_given_the_image_when_listing_what_it_ships_then_only_the_connector_is_t
 
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
-    assert "code: pyproject.toml source_braze_campaigns " in lines, listing.stdout
+    assert "code: pyproject.toml requirements.lock source_braze_campaigns " in lines, listing.stdout
     assert f"installed: {VERSION}" in lines, listing.stdout
+    # The Python of metadata.yaml's base image (python-connector-base 4.1).
+    assert "python: 3 13" in lines, listing.stdout
     assert [line for line in lines if line.startswith(("importable:", "found:"))] == []
 
 
-def test_given_secrets_mounted_when_check_then_a_valid_key_succeeds_and_a_key_without_data_series_fails(
-    image: str, image_config: dict[str, Any], tmp_path: Path
+def test_given_secrets_owned_by_the_image_user_when_the_documented_check_and_discover_run_then_they_succeed(
+    image: str, image_config: dict[str, Any], host_runner: ConnectorRunner, tmp_path: Path
 ) -> None:
-    secrets = write_secrets(
-        tmp_path / "secrets",
-        config=image_config,
-        no_data_series=dict(image_config, api_key="sandbox-key-no-data-series"),
-    )
+    secrets = write_secrets(tmp_path / "secrets", config=image_config)
 
-    valid = run_image(image, "check", "--config", "/secrets/config.json", secrets=secrets)
-    lacking = run_image(image, "check", "--config", "/secrets/no_data_series.json", secrets=secrets)
+    checked = run_documented(documented.command("check", "--config"), secrets)
+    discovered = run_documented(documented.command("discover", "--config"), secrets)
 
-    assert valid.connection_status["status"] == "SUCCEEDED", valid.describe()
-    assert lacking.connection_status["status"] == "FAILED", lacking.describe()
-    assert "campaigns.data_series" in lacking.connection_status["message"]
+    assert checked.connection_status["status"] == "SUCCEEDED", checked.describe()
+    assert discovered.returncode == 0, discovered.describe()
+    assert discovered.catalog == host_runner.run("discover", config=image_config).catalog
 
 
-def test_given_secrets_mounted_when_read_twice_then_the_image_emits_what_the_installed_connector_emits(
+def test_given_the_documented_read_commands_when_run_twice_then_the_image_emits_what_the_installed_connector_emits(
     image: str,
     image_config: dict[str, Any],
     catalog: dict[str, Any],
@@ -217,9 +222,7 @@ def test_given_secrets_mounted_when_read_twice_then_the_image_emits_what_the_ins
     tmp_path: Path,
 ) -> None:
     secrets = write_secrets(tmp_path / "secrets", config=image_config, catalog=catalog)
-    first = run_image(
-        image, "read", "--config", "/secrets/config.json", "--catalog", "/secrets/catalog.json", secrets=secrets
-    )
+    first = run_documented(documented.command("read", "--config", "--catalog"), secrets)
     first_on_host = host_runner.read(image_config, catalog)
 
     assert first.returncode == 0 and not first.errors, first.describe()
@@ -227,23 +230,10 @@ def test_given_secrets_mounted_when_read_twice_then_the_image_emits_what_the_ins
     assert comparable(first) == comparable(first_on_host)
     assert API_KEY not in first.stdout
 
-    # The incremental run: the state the first run emitted, mounted as a state file.
-    state = first.state_messages()
-    write_secrets(secrets, state=[{"type": "STREAM", "stream": message["stream"]} for message in state])
-    second = run_image(
-        image,
-        "read",
-        "--config",
-        "/secrets/config.json",
-        "--catalog",
-        "/secrets/catalog.json",
-        "--state",
-        "/secrets/state.json",
-        secrets=secrets,
-    )
-    second_on_host = host_runner.read(
-        image_config, catalog, state=[{"type": "STREAM", "stream": message["stream"]} for message in state]
-    )
+    # The incremental run: the docs' state.json, the last STATE of each stream the first run printed.
+    write_secrets(secrets, state=first.state_messages())
+    second = run_documented(documented.command("read", "--config", "--catalog", "--state"), secrets)
+    second_on_host = host_runner.read(image_config, catalog, state=first.state_messages())
 
     assert second.returncode == 0 and not second.errors, second.describe()
     assert comparable(second) == comparable(second_on_host)

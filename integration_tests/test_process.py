@@ -21,7 +21,6 @@ from braze_sandbox import BrazeData, Sandbox
 from integration_tests.harness import (
     ALL_STREAMS,
     ANALYTICS_STREAMS,
-    API_KEY,
     TODAY,
     ConnectorRun,
     ConnectorRunner,
@@ -44,14 +43,6 @@ HERE = Path(__file__).resolve().parent
 LOOKBACK_DAYS = 30
 # A Braze data_series request covers 1 to 100 days.
 MAX_LENGTH = 100
-PRIMARY_KEYS = {
-    "campaigns": [["id"]],
-    "campaigns_details": [["campaign_id"]],
-    "campaigns_analytics": [["campaign_id"], ["time"]],
-    "campaigns_analytics_variations": [["campaign_id"], ["time"], ["channel"], ["variation_key"]],
-    "campaigns_message_variations": [["campaign_id"], ["variation_api_id"]],
-    "campaigns_conversion_behaviors": [["campaign_id"], ["conversion_column"]],
-}
 
 
 def kinds(data: BrazeData, campaign_id: str) -> list[str]:
@@ -96,45 +87,7 @@ def test_given_a_wrong_key_when_check_then_it_fails_saying_the_key_or_instance_i
     assert wrong_key not in run.stdout + run.stderr, "the key must never be printed"
 
 
-@pytest.mark.parametrize(
-    ("key_suffix", "permission", "endpoint"),
-    [
-        ("-no-list", "campaigns.list", "/campaigns/list"),
-        ("-no-details", "campaigns.details", "/campaigns/details"),
-        ("-no-data-series", "campaigns.data_series", "/campaigns/data_series"),
-    ],
-)
-def test_given_a_key_lacking_one_permission_when_check_then_it_fails_naming_that_permission(
-    runner: ConnectorRunner, config: dict[str, Any], key_suffix: str, permission: str, endpoint: str
-) -> None:
-    run = runner.run("check", config={**config, "api_key": API_KEY + key_suffix})
-    status = run.connection_status
-    assert status["status"] == "FAILED"
-    message = status["message"]
-    # The message ends by listing every permission a key needs; the missing one is also named
-    # with the endpoint that refused it.
-    assert f"`{permission}`" in message and endpoint in message, message
-    others = {"/campaigns/list", "/campaigns/details", "/campaigns/data_series"} - {endpoint}
-    assert not [other for other in others if f"GET {other}" in message], message
-    assert API_KEY + key_suffix not in run.stdout + run.stderr
-
-
 # ------------------------------------------------------------------------------ discover
-def test_given_a_config_when_discover_then_every_stream_has_its_primary_key_and_analytics_a_time_cursor(
-    discover_run: ConnectorRun,
-) -> None:
-    assert discover_run.returncode == 0, discover_run.describe()
-    streams = discover_run.streams()
-    assert sorted(streams) == sorted(ALL_STREAMS)
-    assert {name: stream.get("source_defined_primary_key") for name, stream in streams.items()} == PRIMARY_KEYS
-    for name in ANALYTICS_STREAMS:
-        assert streams[name]["default_cursor_field"] == ["time"]
-        assert streams[name]["source_defined_cursor"] is True
-        assert "incremental" in streams[name]["supported_sync_modes"]
-    for name in set(ALL_STREAMS) - set(ANALYTICS_STREAMS):
-        assert streams[name]["supported_sync_modes"] == ["full_refresh"]
-
-
 def test_given_a_working_directory_with_a_decoy_manifest_when_run_then_the_packaged_manifest_is_used(
     runner: ConnectorRunner, config: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -299,18 +252,6 @@ def test_given_a_full_read_then_each_campaign_requests_windows_of_1_to_100_days_
         requested = coverage(windows)
         assert set(requested) == every_day, f"{campaign_id}: requested days differ from [start_date, end_date]"
         assert max(requested.values()) == 1, f"{campaign_id}: a day was requested twice: {windows}"
-
-
-def test_given_both_analytics_streams_selected_when_read_then_data_series_is_requested_once_per_window(
-    full_read: FullRead,
-) -> None:
-    counts = full_read.run.record_counts()
-    assert counts["campaigns_analytics"] and counts["campaigns_analytics_variations"]
-    for campaign_id, windows in full_read.windows.items():
-        assert len(windows) == len(set(windows)), f"{campaign_id}: a window was requested twice: {windows}"
-    # The fewest windows of at most 100 days that cover the range: ceil(days / 100) per campaign.
-    range_days = (full_read.today - FULL_READ_START).days + 1
-    assert {len(windows) for windows in full_read.windows.values()} == {-(-range_days // MAX_LENGTH)}
 
 
 # ------------------------------------------------------------------------------ incremental

@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 
 from braze_sandbox import BrazeData, Sandbox, SandboxConfig
-from demo.checks import STREAMS, expected_rows, incremental_report, request_window
+from demo.checks import STREAMS, expected_rows, incremental_report
 from demo.sync import Redactor, SyncFailed, connector_executable, run_sync
 from demo.venv import VenvError, ensure_venv
+
+pytestmark = pytest.mark.pyairbyte
 
 TODAY = date(2026, 6, 30)
 NEXT_DAY = TODAY + timedelta(days=1)
@@ -177,19 +179,6 @@ def test_given_a_second_sync_a_day_later_when_reading_duckdb_then_every_table_ma
     for stream in STREAMS:
         assert second_sync.result["tables"][stream]["rows"] == second_sync.expected[stream], stream
         assert second_sync.result["tables"][stream]["duplicate_keys"] == 0, stream
-
-
-def test_given_both_analytics_streams_when_pyairbyte_syncs_then_no_data_series_window_is_requested_twice(
-    first_sync: Sync, second_sync: Sync
-) -> None:
-    """The two analytics streams share one response cache: each window is worth one request."""
-    for sync in (first_sync, second_sync):
-        sent = Counter(
-            (entry["query"]["campaign_id"], request_window(entry["query"]))
-            for entry in sync.requests
-            if entry["path"] == "/campaigns/data_series"
-        )
-        assert {key: n for key, n in sent.items() if n > 1} == {}
 
 
 def test_given_a_wrong_key_when_pyairbyte_syncs_then_the_failure_quotes_the_connector_and_never_the_key(

@@ -1,7 +1,8 @@
 """Builders for configs, Braze requests and Braze responses, so a test reads as its scenario.
 
 Response bodies start from the full fixtures in resource/http/response/ and change only what
-the test is about (`a_data_series_response().with_day("2025-01-02")`).
+the test is about (`a_data_series_response().with_day("2025-01-02")`), built with the CDK's
+response builders.
 """
 
 from __future__ import annotations
@@ -9,22 +10,27 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from airbyte_cdk.test.mock_http import HttpRequest, HttpResponse
 from airbyte_cdk.test.mock_http.request import ANY_QUERY_PARAMS
+from airbyte_cdk.test.mock_http.response_builder import (
+    FieldPath,
+    RecordBuilder,
+    create_record_builder,
+    create_response_builder,
+    find_template,
+)
 
 BRAZE_URL = "https://rest.iad-01.braze.com"
 API_KEY = "unit-test-braze-key-0000"
-RESPONSES = Path(__file__).parent / "resource" / "http" / "response"
 RATE_LIMIT_HEADERS = {"X-RateLimit-Limit": "250000", "X-RateLimit-Remaining": "249999"}
 A_CAMPAIGN = "4cc1e3b2-93d1-4b4e-8a0b-7d4a1c5e7a11"
 
 
 def load_fixture(name: str) -> dict[str, Any]:
-    """A full response body from resource/http/response/<name>.json."""
-    return json.loads((RESPONSES / f"{name}.json").read_text())
+    """A full response body from resource/http/response/<name>.json (the CDK's `find_template`)."""
+    return dict(find_template(name, __file__))
 
 
 def day(value: str | date) -> date:
@@ -130,21 +136,43 @@ def any_details_request() -> HttpRequest:
 
 
 # ---- Responses ------------------------------------------------------------------------------
+# The CDK's response builders (airbyte_cdk.test.mock_http.response_builder): the fixture's first
+# record is the template of every record added; Braze's rate-limit headers go on every response.
 
 
-def _response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return HttpResponse(text, status, {**RATE_LIMIT_HEADERS, **(headers or {})})
+def _with_headers(response: HttpResponse, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(response.body, response.status_code, {**RATE_LIMIT_HEADERS, **(headers or {})})
 
 
-class CampaignsListResponseBuilder:
+class _RecordsResponseBuilder:
+    """A Braze body whose records (under `records_field`) are built from the fixture's first one."""
+
+    def __init__(self, fixture: str, records_field: str) -> None:
+        self._template = load_fixture(fixture)
+        self._records = FieldPath(records_field)
+        self._builder = create_response_builder(copy.deepcopy(self._template), self._records)
+
+    def _record(self) -> RecordBuilder:
+        return create_record_builder(copy.deepcopy(self._template), self._records, record_id_path=FieldPath("id"))
+
+    def _add(self, record: RecordBuilder, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            record.with_field(FieldPath(name), value)
+        self._builder.with_record(record)
+
+    def body(self) -> dict[str, Any]:
+        return dict(json.loads(self._builder.build().body))
+
+    def build(self) -> HttpResponse:
+        return _with_headers(self._builder.build())
+
+
+class CampaignsListResponseBuilder(_RecordsResponseBuilder):
     def __init__(self) -> None:
-        self._body = load_fixture("campaigns_list")
-        self._template = self._body["campaigns"][0]
-        self._body["campaigns"] = []
+        super().__init__("campaigns_list", "campaigns")
 
     def with_campaign(self, campaign_id: str, **fields: Any) -> CampaignsListResponseBuilder:
-        self._body["campaigns"].append({**copy.deepcopy(self._template), "id": campaign_id, **fields})
+        self._add(self._record().with_id(campaign_id), fields)
         return self
 
     def with_campaigns(self, ids: list[str]) -> CampaignsListResponseBuilder:
@@ -152,28 +180,28 @@ class CampaignsListResponseBuilder:
             self.with_campaign(campaign_id)
         return self
 
-    def build(self) -> HttpResponse:
-        return _response(self._body)
-
 
 def a_campaigns_list_response() -> CampaignsListResponseBuilder:
     return CampaignsListResponseBuilder()
 
 
 def a_details_response(**fields: Any) -> HttpResponse:
-    return _response({**load_fixture("campaigns_details"), **fields})
+    return _with_headers(HttpResponse(json.dumps({**load_fixture("campaigns_details"), **fields})))
 
 
-class DataSeriesResponseBuilder:
+class DataSeriesResponseBuilder(_RecordsResponseBuilder):
     """A /campaigns/data_series body: each `with_day` adds the fixture's day for that date."""
 
     def __init__(self, fixture: str) -> None:
-        self._body = load_fixture(fixture)
-        self._template = self._body["data"][0]
-        self._body["data"] = []
+        super().__init__(fixture, "data")
+        self._without_data = False
+
+    def _record(self) -> RecordBuilder:
+        # A day has no `id`: only its `time` cursor is set.
+        return create_record_builder(copy.deepcopy(self._template), self._records, record_cursor_path=FieldPath("time"))
 
     def with_day(self, time: str | date, **fields: Any) -> DataSeriesResponseBuilder:
-        self._body["data"].append({**copy.deepcopy(self._template), "time": day(time).isoformat(), **fields})
+        self._add(self._record().with_cursor(day(time).isoformat()), fields)
         return self
 
     def with_days(self, first: str | date, last: str | date) -> DataSeriesResponseBuilder:
@@ -183,19 +211,27 @@ class DataSeriesResponseBuilder:
 
     def without_data(self) -> DataSeriesResponseBuilder:
         """A 200 whose body lacks `data` (what a proxy error page or a truncated body parses to)."""
-        del self._body["data"]
+        self._without_data = True
         return self
 
     def body(self) -> dict[str, Any]:
-        return copy.deepcopy(self._body)
+        body = super().body()
+        if self._without_data:
+            del body["data"]
+        return body
 
     def build(self) -> HttpResponse:
-        return _response(self._body)
+        return _with_headers(HttpResponse(json.dumps(self.body())))
 
 
 def a_data_series_response(fixture: str = "data_series") -> DataSeriesResponseBuilder:
     return DataSeriesResponseBuilder(fixture)
 
 
+def a_json_response(body: Any, status: int = 200) -> HttpResponse:
+    """A response with `body` as JSON and Braze's rate-limit headers."""
+    return _with_headers(HttpResponse(json.dumps(body), status))
+
+
 def an_error_response(status: int, fixture: str, headers: dict[str, str] | None = None) -> HttpResponse:
-    return _response(load_fixture(fixture), status, headers)
+    return _with_headers(HttpResponse(json.dumps(load_fixture(fixture)), status), headers)

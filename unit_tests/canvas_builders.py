@@ -8,7 +8,7 @@ from typing import Any
 from airbyte_cdk.test.mock_http import HttpRequest, HttpResponse
 from airbyte_cdk.test.mock_http.request import ANY_QUERY_PARAMS
 
-from unit_tests.builders import BRAZE_URL, ConfigBuilder, _response, given_the_list, load_fixture
+from unit_tests.builders import BRAZE_URL, ConfigBuilder, a_json_response, given_the_list, load_fixture
 
 CANVAS_STREAMS = (
     "canvases",
@@ -36,7 +36,7 @@ def a_canvas_list_response(*canvas_ids: str) -> HttpResponse:
         {"id": cid, "name": f"Canvas {cid}", "last_edited": "2025-01-01T10:00:00+00:00", "tags": []}
         for cid in canvas_ids
     ]
-    return _response({"message": "success", "canvases": entries})
+    return a_json_response({"message": "success", "canvases": entries})
 
 
 def a_canvas_details_request(canvas_id: str) -> HttpRequest:
@@ -45,7 +45,7 @@ def a_canvas_details_request(canvas_id: str) -> HttpRequest:
 
 def a_canvas_details_response(**fields: Any) -> HttpResponse:
     body = {"message": "success", "name": "Onboarding Journey", "archived": False, "variants": [], "steps": []}
-    return _response({**body, **fields})
+    return a_json_response({**body, **fields})
 
 
 def a_canvas_data_series_request() -> HttpRequest:
@@ -74,4 +74,4 @@ def canvas_data_series_body(*days: str) -> dict[str, Any]:
 
 
 def a_canvas_data_series_response(*days: str) -> HttpResponse:
-    return _response(canvas_data_series_body(*days))
+    return a_json_response(canvas_data_series_body(*days))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from airbyte_cdk.models import Status, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 
@@ -49,30 +50,35 @@ def test_given_an_invalid_key_when_checking_then_it_fails_saying_so() -> None:
     assert "401" in status.message and "api_key" in status.message
 
 
-def test_given_a_key_without_data_series_when_checking_then_it_fails_naming_the_permission() -> None:
+@pytest.mark.parametrize(
+    ("refused", "permission"),
+    [
+        ("/campaigns/list", "campaigns.list"),
+        ("/campaigns/details", "campaigns.details"),
+        ("/campaigns/data_series", "campaigns.data_series"),
+    ],
+)
+def test_given_a_key_lacking_one_permission_when_checking_then_it_fails_naming_that_permission_and_endpoint(
+    refused: str, permission: str
+) -> None:
+    """The one home of the missing-permission message (reads: test_error_handling)."""
+    denied = an_error_response(403, "error_access_denied")
     with HttpMocker() as http_mocker:
-        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
-        http_mocker.get(a_details_request("c1"), a_details_response())
-        http_mocker.get(any_data_series_request(), an_error_response(403, "error_access_denied"))
+        list_ok = a_campaigns_list_response().with_campaign("c1").build()
+        given_the_list(http_mocker, denied if refused == "/campaigns/list" else list_ok)
+        http_mocker.get(a_details_request("c1"), denied if refused == "/campaigns/details" else a_details_response())
+        data_series_ok = a_data_series_response().with_day("2025-01-02").build()
+        http_mocker.get(any_data_series_request(), denied if refused == "/campaigns/data_series" else data_series_ok)
 
         output = run_check(ConfigBuilder().build())
 
     status = _status(output)
     assert status.status == Status.FAILED
-    assert "campaigns.data_series" in status.message
-
-
-def test_given_a_key_without_details_when_checking_then_it_fails_naming_the_permission() -> None:
-    with HttpMocker() as http_mocker:
-        given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").build())
-        http_mocker.get(a_details_request("c1"), an_error_response(403, "error_access_denied"))
-        http_mocker.get(any_data_series_request(), a_data_series_response().with_day("2025-01-02").build())
-
-        output = run_check(ConfigBuilder().build())
-
-    status = _status(output)
-    assert status.status == Status.FAILED
-    assert "campaigns.details" in status.message
+    # The message ends by listing every permission a key needs; the missing one is also named
+    # with the endpoint that refused it, and no other endpoint is blamed.
+    assert f"`{permission}`" in status.message and refused in status.message, status.message
+    others = {"/campaigns/list", "/campaigns/details", "/campaigns/data_series"} - {refused}
+    assert not [other for other in others if f"GET {other}" in status.message], status.message
 
 
 def test_given_a_config_when_discovering_then_six_streams_with_their_keys_and_cursors() -> None:

