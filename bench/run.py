@@ -274,27 +274,6 @@ def ours_config(
     }
 
 
-def incremental_catalog(discovered: dict[str, Any], streams: Iterable[str]) -> dict[str, Any]:
-    """`streams` of `discover`: those with a cursor incremental (append_dedup), the others full refresh."""
-    by_name = {stream["name"]: stream for stream in discovered["streams"]}
-    configured = []
-    for name in streams:
-        stream = by_name[name]
-        if "incremental" in stream.get("supported_sync_modes", []) and stream.get("default_cursor_field"):
-            configured.append(
-                {
-                    "stream": stream,
-                    "sync_mode": "incremental",
-                    "destination_sync_mode": "append_dedup",
-                    "cursor_field": stream["default_cursor_field"],
-                    "primary_key": stream["source_defined_primary_key"],
-                }
-            )
-        else:
-            configured.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
-    return {"streams": configured}
-
-
 def canvas_windows(log: list[dict[str, Any]]) -> dict[str, Any]:
     """Per canvas, the /canvas/data_series requests of a run and the days they covered (as the sandbox
     reads them): the spread over canvases, and how many canvases sent other than ceil(days / 14)."""
@@ -697,7 +676,7 @@ class Bench:
         try:
             config = ours_config(sandbox, self.start, self.today, 1, replicate="canvases")
             discovered = discovered_catalog(OURS, config, self.folder("canvas-discover"))
-            catalog = incremental_catalog(discovered, CANVAS_STREAMS)
+            catalog = configured_catalog(discovered, CANVAS_STREAMS)
             data = CanvasData(seed=1, canvases=plan.canvases, days=plan.days, today=self.today)
             truth = sum(len(data.expected_days(c, self.start, self.today, self.today)) for c in data.canvas_ids())
             for workers in plan.canvas_workers:

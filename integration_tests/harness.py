@@ -192,13 +192,14 @@ class ConnectorRunner:
 
 
 def configured_catalog(discovered: Mapping[str, Any], streams: Iterable[str] = ALL_STREAMS) -> dict[str, Any]:
-    """A configured catalog of `streams` from `discover` output: the analytics streams incremental
-    with append_dedup on their primary key, the others full refresh with overwrite."""
+    """A configured catalog of `streams` from `discover` output: the streams with a cursor (the
+    analytics streams) incremental with append_dedup on their primary key, the others full refresh
+    with overwrite."""
     by_name = {stream["name"]: stream for stream in discovered["streams"]}
     configured = []
     for name in streams:
         stream = by_name[name]
-        if name in ANALYTICS_STREAMS:
+        if "incremental" in stream.get("supported_sync_modes", []) and stream.get("default_cursor_field"):
             configured.append(
                 {
                     "stream": stream,

@@ -23,6 +23,7 @@ from integration_tests.harness import (
     TODAY,
     ConnectorRun,
     ConnectorRunner,
+    configured_catalog,
     connector_config,
     days_between,
     duplicates,
@@ -43,23 +44,7 @@ Key = tuple[str, ...]
 
 
 def canvas_catalog(discovered: Mapping[str, Any], streams: Iterable[str] = CANVAS_STREAMS) -> dict[str, Any]:
-    by_name = {stream["name"]: stream for stream in discovered["streams"]}
-    configured = []
-    for name in streams:
-        stream = by_name[name]
-        if name in CANVAS_ANALYTICS:
-            configured.append(
-                {
-                    "stream": stream,
-                    "sync_mode": "incremental",
-                    "destination_sync_mode": "append_dedup",
-                    "cursor_field": ["time"],
-                    "primary_key": stream["source_defined_primary_key"],
-                }
-            )
-        else:
-            configured.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
-    return {"streams": configured}
+    return configured_catalog(discovered, streams)
 
 
 # ------------------------------------------------------------------------------ ground truth

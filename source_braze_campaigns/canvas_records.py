@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import requests
-from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_braze_campaigns.progress import PROGRESS
-from source_braze_campaigns.records import BRAZE_BODY, variation_entries
+from source_braze_campaigns.records import BRAZE_BODY, bad_body, query_value, variation_entries
 
 SHAPES = ("days", "variants", "steps")
 
@@ -53,9 +50,9 @@ class CanvasDataSeriesExtractor(RecordExtractor):
             body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
             days = body["data"]["stats"]
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError) as error:
-            raise _bad_body(canvas_id) from error
+            raise bad_body("/canvas/data_series", "data.stats", "canvas", canvas_id) from error
         if not isinstance(days, list):
-            raise _bad_body(canvas_id)
+            raise bad_body("/canvas/data_series", "data.stats", "canvas", canvas_id)
         records = 0
         for day in days:
             if not isinstance(day, Mapping):
@@ -112,15 +109,6 @@ def _entries(stats: Any) -> Iterable[tuple[str, Mapping[str, Any]]]:
             yield str(key), value
 
 
-def _bad_body(canvas_id: str) -> AirbyteTracedException:
-    return AirbyteTracedException(
-        message="Braze returned a /canvas/data_series body without a `data.stats` list.",
-        internal_message=f"Unexpected canvas data_series body for canvas {canvas_id}.",
-        failure_type=FailureType.transient_error,
-    )
-
-
 def canvas_of(request: requests.PreparedRequest | None) -> str:
     """The canvas_id a request asked for ("" when none)."""
-    url = request.url if request is not None else ""
-    return parse_qs(urlsplit(url or "").query).get("canvas_id", [""])[0]
+    return query_value(request, "canvas_id")

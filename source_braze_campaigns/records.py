@@ -57,9 +57,9 @@ class DataSeriesExtractor(RecordExtractor):
             body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
             days = body.get("data")
         except (orjson.JSONDecodeError, AttributeError) as error:
-            raise _bad_body(campaign_id) from error
+            raise bad_body("/campaigns/data_series", "data", "campaign", campaign_id) from error
         if not isinstance(days, list):
-            raise _bad_body(campaign_id)
+            raise bad_body("/campaigns/data_series", "data", "campaign", campaign_id)
         records = 0
         for day in days:
             day["campaign_id"] = campaign_id
@@ -95,18 +95,24 @@ class SelectedCampaigns(RecordFilter):
                 yield record
 
 
-def _bad_body(campaign_id: str) -> AirbyteTracedException:
+def bad_body(endpoint: str, expected: str, what: str, which: str) -> AirbyteTracedException:
+    """The error for a 200 whose body lacks `expected` (retried by the error handler first)."""
     return AirbyteTracedException(
-        message="Braze returned a /campaigns/data_series body without a `data` list.",
-        internal_message=f"Unexpected data_series body for campaign {campaign_id}.",
+        message=f"Braze returned a {endpoint} body without a `{expected}` list.",
+        internal_message=f"Unexpected {endpoint} body for {what} {which}.",
         failure_type=FailureType.transient_error,
     )
 
 
+def query_value(request: requests.PreparedRequest | None, name: str) -> str:
+    """The value of query parameter `name` in a request ("" when none)."""
+    url = request.url if request is not None else ""
+    return parse_qs(urlsplit(url or "").query).get(name, [""])[0]
+
+
 def campaign_of(request: requests.PreparedRequest | None) -> str:
     """The campaign_id a request asked for ("" when none)."""
-    url = request.url if request is not None else ""
-    return parse_qs(urlsplit(url or "").query).get("campaign_id", [""])[0]
+    return query_value(request, "campaign_id")
 
 
 def flatten_day(day: Mapping[str, Any]) -> Iterable[dict[str, Any]]:

@@ -70,22 +70,7 @@ def build_schema(channels: Mapping[str, str], flatten: bool) -> dict[str, Any]:
             _merge(properties, _fragment(name), name)
     else:
         _merge(properties, outcomes, "outcomes")
-        properties["messages"] = {
-            "type": ["null", "object"],
-            "description": "Per-channel lists of per-variation stats, as Braze sends them.",
-            "properties": {
-                channel: {
-                    "type": ["null", "array"],
-                    "items": {
-                        "type": "object",
-                        "properties": {**variation, **_fragment(fragment)},
-                        "additionalProperties": True,
-                    },
-                }
-                for channel, fragment in channels.items()
-            },
-            "additionalProperties": {"type": ["null", "array"], "items": {"type": "object"}},
-        }
+        properties["messages"] = _typed_messages(channels, variation)
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",
