@@ -44,9 +44,19 @@ def _any_frame(*checks: Callable[[Frame], bool]) -> Callable[[Stack], bool]:
     return lambda stack: any(check(frame) for frame in stack for check in checks)
 
 
+# Our wrappers that only hand a call on to the CDK (HTTP, retries, the response cache): what runs
+# below them is the CDK's, not ours; what they do themselves shows in their own callees.
+PASS_THROUGH = {"DayWindowRequester.send_request"}
+
+
 def _ours(frame: Frame) -> bool:
     function, file = parts(frame)
-    return file.startswith("source_braze_campaigns/") and not file.endswith("run.py") and function != "<module>"
+    return (
+        file.startswith("source_braze_campaigns/")
+        and not file.endswith("run.py")
+        and function != "<module>"
+        and function not in PASS_THROUGH
+    )
 
 
 def _startup(frame: Frame) -> bool:

@@ -172,7 +172,8 @@ def ensure(log: Any = print) -> dict[str, Any]:
         attempt.cdk_version = _installed_cdk()
         spec = subprocess.run([str(console_script()), "spec"], capture_output=True, text=True, check=False)
         if '"SPEC"' not in spec.stdout:
-            attempt.result = "spec failed: " + (spec.stderr.strip().splitlines() or ["?"])[-1][:300]
+            last_line = (spec.stderr.strip().splitlines() or ["?"])[-1].replace(f"{ROOT}/", "")
+            attempt.result = "spec failed: " + last_line[:300]
             continue
         problem = _verify()
         if problem:
