@@ -217,6 +217,18 @@ def test_given_a_key_without_the_canvas_permission_when_reading_then_a_config_er
     assert "`replicate`" in text
 
 
+@EVERY_STREAM
+def test_given_a_plan_without_canvas_endpoints_when_reading_then_the_error_says_a_new_key_will_not_help(
+    stream: str,
+) -> None:
+    output, _ = read_with(stream, [an_error_response(403, "error_forbidden")], expect_failure=True)
+
+    assert FailureType.config_error in failure_types(output)
+    text = error_text(output)
+    assert "plan does not include this endpoint" in text and "A new API key will not help" in text
+    assert "lacks the" not in text
+
+
 @pytest.mark.parametrize("stream", [name for name in CANVAS_STREAMS if name != "canvases"])
 @pytest.mark.parametrize(("status", "fixture"), [(400, "error_invalid_campaign_id"), (404, "error_not_found")])
 def test_given_one_canvas_answers_400_or_404_when_reading_then_it_is_logged_by_id_and_the_others_are_read(
