@@ -43,7 +43,7 @@ from bench.profile import analyse, py_spy, thread_states
 from bench.report import canvas_page, render
 from braze_sandbox import CANVAS_MAX_LENGTH, SANDBOX_API_KEY, BrazeData, CanvasData, canvas_window, parse_iso_datetime
 from braze_sandbox.process import SandboxProcess
-from integration_tests.harness import configured_catalog
+from integration_tests.harness import CANVAS_STREAMS, configured_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".bench"
@@ -52,15 +52,6 @@ API_KEY = SANDBOX_API_KEY
 DATA_SERIES = "/campaigns/data_series"
 CANVAS_DATA_SERIES = "/canvas/data_series"
 ALL_STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_analytics_variations")
-CANVAS_STREAMS = (
-    "canvases",
-    "canvases_details",
-    "canvases_analytics",
-    "canvases_analytics_variants",
-    "canvases_analytics_steps",
-    "canvases_message_variations",
-    "canvases_variants",
-)
 Pair = tuple[str, str]
 
 

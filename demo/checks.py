@@ -16,24 +16,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from braze_sandbox import BrazeData, CanvasData
+from integration_tests.harness import ALL_STREAMS
 
-STREAMS = (
-    "campaigns",
-    "campaigns_details",
-    "campaigns_analytics",
-    "campaigns_analytics_variations",
-    "campaigns_message_variations",
-    "campaigns_conversion_behaviors",
-)
-CANVAS_STREAMS = (
-    "canvases",
-    "canvases_details",
-    "canvases_analytics",
-    "canvases_analytics_variants",
-    "canvases_analytics_steps",
-    "canvases_message_variations",
-    "canvases_variants",
-)
+STREAMS = ALL_STREAMS
 DATA_SERIES = "/campaigns/data_series"
 CANVAS_DATA_SERIES = "/canvas/data_series"
 # The step totals the demo prints, per (step_name, channel). Braze names the same idea

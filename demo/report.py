@@ -6,7 +6,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from .checks import CANVAS_STREAMS, CANVASES, STREAMS, IncrementalReport
+from integration_tests.harness import CANVAS_STREAMS
+
+from .checks import CANVASES, STREAMS, IncrementalReport
 
 
 def table(

@@ -30,6 +30,9 @@ API_KEY = SANDBOX_API_KEY
 ANALYTICS_STREAMS = ("campaigns_analytics", "campaigns_analytics_variations")
 DIMENSION_STREAMS = ("campaigns_message_variations", "campaigns_conversion_behaviors")
 ALL_STREAMS = ("campaigns", "campaigns_details", *ANALYTICS_STREAMS, *DIMENSION_STREAMS)
+CANVAS_ANALYTICS = ("canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps")
+CANVAS_DIMENSIONS = ("canvases_message_variations", "canvases_variants")
+CANVAS_STREAMS = ("canvases", "canvases_details", *CANVAS_ANALYTICS, *CANVAS_DIMENSIONS)
 # Fields the variations stream adds to each Braze entry.
 VARIATION_KEYS = ("campaign_id", "time", "channel", "variation_key")
 DATA_SERIES = "/campaigns/data_series"

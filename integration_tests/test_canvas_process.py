@@ -20,6 +20,8 @@ from braze_sandbox import CANVAS_MAX_LENGTH, CanvasData, Sandbox, canvas_window,
 from integration_tests.harness import (
     ALL_STREAMS,
     API_KEY,
+    CANVAS_ANALYTICS,
+    CANVAS_STREAMS,
     TODAY,
     ConnectorRun,
     ConnectorRunner,
@@ -30,9 +32,6 @@ from integration_tests.harness import (
     start_sandbox,
 )
 
-CANVAS_ANALYTICS = ("canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps")
-CANVAS_DIMENSIONS = ("canvases_message_variations", "canvases_variants")
-CANVAS_STREAMS = ("canvases", "canvases_details", *CANVAS_ANALYTICS, *CANVAS_DIMENSIONS)
 CAMPAIGN_STREAMS = ALL_STREAMS
 CANVAS_DATA_SERIES = "/canvas/data_series"
 FIRST_SYNC_DAYS = 60
