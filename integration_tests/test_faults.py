@@ -456,3 +456,52 @@ def test_given_the_sandbox_restarted_mid_sync_when_syncing_then_the_sync_complet
             scenario.warehouse.load(run.records(ANALYTICS), today)
             state = run.state_messages()
         assert scenario.warehouse.missing(today) == []
+
+
+def data_series_windows(sandbox: Sandbox) -> Counter[tuple[str, str, str]]:
+    """(campaign_id, ending_at, length) of each data_series request the sandbox answered."""
+    return Counter(
+        (entry["query"]["campaign_id"], entry["query"]["ending_at"], entry["query"]["length"])
+        for entry in sandbox.request_log()
+        if entry["path"] == DATA_SERIES and entry.get("status") == 200
+    )
+
+
+def test_given_a_sync_killed_at_any_point_when_resumed_from_its_last_state_then_it_redoes_at_most_the_work_since_the_last_checkpoint(  # noqa: E501
+    runner: GuardedRunner, catalog: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The checkpoint interval is 30 s in a sync (a unit test holds it under 60 s); here 1 s, so that a
+    # sync of a few seconds has several checkpoints to be killed between.
+    interval = 1.0
+    monkeypatch.setenv("SOURCE_BRAZE_STATE_INTERVAL_S", str(interval))
+    workers, windows_per_campaign = 2, 3
+    sandbox = start_sandbox(campaigns=60, days=400, api_key=SECRET_KEY)
+    try:
+        sandbox.config.latency_ms = 100
+        first = TODAY - timedelta(days=299)
+        scenario = Scenario(sandbox, runner, catalog, Warehouse(sandbox.data, sandbox.data.campaign_ids(), first))
+        started = time.monotonic()
+        background = BackgroundRead(runner, scenario.config(TODAY, num_workers=workers), catalog)
+        assert background.wait_until(lambda seen: Counter(m["type"] for m in seen)["STATE"] >= 4, 120), "ended early"
+        background.kill()
+        elapsed = time.monotonic() - started
+        assert background.wait() == -9
+        killed = background.result()
+        before = data_series_windows(sandbox)
+        assert sum(before.values()) < 60 * windows_per_campaign, "the kill came after the last window"
+        sandbox.reset_stats()
+        sandbox.config.latency_ms = 0
+        resumed = runner.read(scenario.config(TODAY, num_workers=workers), catalog, state=last_states(killed.messages))
+        assert_survived(resumed)
+        scenario.warehouse.load(killed.records(ANALYTICS), TODAY)
+        scenario.warehouse.load(resumed.records(ANALYTICS), TODAY)
+        assert scenario.warehouse.missing(TODAY) == []
+        redone = sum((before & data_series_windows(sandbox)).values())
+        # What a checkpoint cannot cover: the windows answered in the last interval (and a second of
+        # slack), and the windows of the campaigns being read, which are saved when all of them are.
+        per_second = sum(before.values()) / elapsed
+        allowed = per_second * (interval + 1.0) + workers * windows_per_campaign
+        observe("killed and resumed", answered=sum(before.values()), redone=redone, allowed=round(allowed, 1))
+        assert redone <= allowed, f"{redone} windows read again after the kill, at most {allowed:.0f} allowed"
+    finally:
+        sandbox.stop()

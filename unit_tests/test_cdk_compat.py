@@ -98,3 +98,23 @@ def test_given_a_changed_internal_when_the_connector_starts_then_it_reports_a_sy
     assert error["failure_type"] == "system_error"
     assert "PartitionReader has no process_partition" in error["message"]
     assert f"airbyte-cdk {cdk_compat.cdk_version()}" in error["message"]
+
+
+def test_given_the_default_when_syncing_then_state_is_written_at_least_every_minute_not_every_ten() -> None:
+    assert 0 < cdk_compat.STATE_INTERVAL_S <= 60
+
+
+def test_given_the_analytics_streams_when_built_then_their_per_campaign_cursors_observe_cheaply() -> None:
+    config = ConfigBuilder().build()
+    streams = {stream.name: stream for stream in SourceBrazeCampaigns(config=config).streams(config)}
+    for name in ("campaigns_analytics", "campaigns_analytics_variations"):
+        assert type(streams[name].cursor) is cdk_compat.CampaignCursor, name
+
+
+def test_given_a_per_campaign_cursor_without_an_expected_attribute_when_built_then_it_fails_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = ConfigBuilder().build()
+    monkeypatch.setattr(cdk_compat, "CAMPAIGN_CURSOR_PARTS", (*cdk_compat.CAMPAIGN_CURSOR_PARTS, "_gone"))
+    with pytest.raises(CdkCompatibilityError, match="ConcurrentPerPartitionCursor has no _gone"):
+        list(SourceBrazeCampaigns(config=config).streams(config))
