@@ -15,6 +15,10 @@ STREAMS = ("campaigns", "campaigns_details", "campaigns_analytics", "campaigns_a
 CANVAS_ENDPOINTS = ("/canvas/list", "/canvas/details", "/canvas/data_series")
 CANVAS_ANALYTICS = ("canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps")
 CANVAS_TITLE = "## 7. Canvases"
+TARGETS13_TITLE = "## 8. The targets of issue 13"
+WALL_TARGET_13 = 1.3  # wall time over the floor of the sync's own requests at the same concurrency
+CPU_TARGET_13 = 2.0  # CPU per record over the plain loop's, printing the same records
+PROJECTED = (100, 1_000, 10_000)  # campaigns of the "what to expect" projection
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -75,6 +79,7 @@ class Report:
             self.spec(),
             self.zero_fill(),
             self.canvases(),
+            self.targets13(),
             self.profile(),
             self.not_run(),
         ]
@@ -651,6 +656,9 @@ class Report:
         without = verdict(all(b <= FLOOR_TARGET for _, b, _ in known))
         return (label, "; ".join(parts), f"{with_startup} (w/o start-up: {without})")
 
+    def targets13(self) -> str:
+        return Targets13(self).render(alone=False)
+
     def not_run(self) -> str:
         if not self.r.skipped:
             return ""
@@ -683,17 +691,154 @@ def _spread(values: list[int] | None) -> str:
     return n(low) if low == high else f"{n(low)}–{n(high)}"
 
 
+class Targets13:
+    """Part 8 of the report: the targets of issue 13, the runs behind them, and the projection."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.r = report.r
+        self.campaigns, self.workers = self.r.plan.get("targets13") or (0, 0)
+        self.days = int(self.r.plan["days"])
+
+    def run(self, kind: str) -> Sync | None:
+        return next(iter(self.report.syncs(kind)), None)
+
+    def render(self, alone: bool) -> str:
+        latency = self.run("13 first full"), self.run("13 incremental full"), self.run("13 first daily")
+        if not any(latency):
+            return ""
+        head = (
+            f"{TARGETS13_TITLE} ({n(self.campaigns)} campaigns x {self.days} days, "
+            f"{self.r.plan['latency_ms']:g} ms a request, num_workers {self.workers})\n\n"
+        )
+        if alone:
+            head += (
+                f"Written by `{self.report.command}` on {self.r.started_at}, "
+                f"with `spec` start-up {s(self.report.startup)} s.\n\n"
+            )
+        return head + "\n\n".join(
+            [self.targets([sync for sync in latency if sync]), self.runs([sync for sync in latency if sync]),
+             self.cpu(), self.projection()]
+        )  # fmt: skip
+
+    def targets(self, latency: list[Sync]) -> str:
+        rows = []
+        for sync in latency:
+            ratio = self.report.ratio(sync, sync.floor_all)
+            without = self.report.ratio(sync, sync.floor_all, startup=False)
+            ds_only = self.report.ratio(sync, sync.floor)
+            label = sync.kind.removeprefix("13 ").replace("full", "full catalog")
+            label = label.replace("daily", "campaigns_analytics alone")
+            rows.append((
+                f"{label}: wall <= {WALL_TARGET_13}x the floor of all its own requests",
+                f"{x(ratio)} ({x(without)} w/o start-up; {x(ds_only)} of the data_series-only floor)",
+                verdict(None if ratio is None else ratio <= WALL_TARGET_13),
+            ))  # fmt: skip
+        first = self.run("13 first full")
+        incremental = self.run("13 incremental full")
+        if first and incremental:
+            per_campaign = -(-self.days // 100)
+            asked = tuple(sync.requests.get("/campaigns/data_series", 0) for sync in (first, incremental))
+            rows.append((
+                f"data_series requests: ceil({self.days} / 100) = {per_campaign} per campaign first, 1 incremental",
+                f"{n(asked[0])} and {n(asked[1])} for {n(first.campaigns)} campaigns",
+                verdict(asked == (per_campaign * first.campaigns, first.campaigns)),
+            ))  # fmt: skip
+        for label in ("daily", "full"):
+            sync, loop = self.run(f"13 cpu {label}"), self.r.plain_loops13.get(label)
+            if sync is None or loop is None or not loop.records or not sync.total_records:
+                continue
+            ratio = (sync.cpu_s / sync.total_records) / (loop.cpu_s / loop.records)
+            rows.append((
+                f"CPU per record, {'campaigns_analytics alone' if label == 'daily' else 'full catalog'}, "
+                f"<= {CPU_TARGET_13}x the plain loop's",
+                f"{ratio:.2f}x ({1e6 * sync.cpu_s / sync.total_records:.0f} vs {1e6 * loop.cpu_s / loop.records:.0f} "
+                f"us a record; {n(sync.total_records)} and {n(loop.records)} records)",
+                verdict(ratio <= CPU_TARGET_13 and sync.total_records == loop.records),
+            ))  # fmt: skip
+        return table(("target", "measured", "verdict"), rows)
+
+    def runs(self, latency: list[Sync]) -> str:
+        rows = []
+        for sync in latency:
+            floor_all = sync.floor_all.wall_s if sync.floor_all else None
+            floor = sync.floor.wall_s if sync.floor else None
+            rows.append((
+                sync.kind.removeprefix("13 "), s(sync.wall_s), s(self.report.without_startup(sync)),
+                "–" if floor_all is None else s(floor_all), "–" if floor is None else s(floor),
+                " / ".join(n(sync.requests.get(endpoint, 0)) for endpoint in ENDPOINTS),
+                n(sync.total_records), s(sync.cpu_s), f"{sync.max_rss_mb:.0f}", sync.max_in_flight,
+            ))  # fmt: skip
+        return (
+            "Floors (`bench/floor.py`): the run's own requests, from the sandbox log, sent at the same "
+            "concurrency doing nothing else; \"all\" is every request (list, details, data_series), the target's.\n\n"
+            + table(("sync", "wall s", "w/o start-up s", "floor, all s", "floor, data_series s",
+                     "list / details / data_series req", "records", "CPU s", "peak RSS MB", "data_series in flight"),
+                    rows)
+        )  # fmt: skip
+
+    def cpu(self) -> str:
+        rows = []
+        for label in ("daily", "full"):
+            sync, loop = self.run(f"13 cpu {label}"), self.r.plain_loops13.get(label)
+            if sync is None or loop is None:
+                continue
+            rows.append((", ".join(loop.streams), "source-braze-campaigns, num_workers 1", s(sync.wall_s),
+                         n(sync.total_records), s(sync.cpu_s), f"{1e6 * sync.cpu_s / max(sync.total_records, 1):.0f}"))
+            rows.append(("", "plain loop", s(loop.process_wall_s), n(loop.records), s(loop.cpu_s),
+                         f"{1e6 * loop.cpu_s / max(loop.records, 1):.0f}"))  # fmt: skip
+        if not rows:
+            return ""
+        return (
+            "CPU at zero latency: the connector (best of the runs by CPU) and the plain loop "
+            "(`bench/plain_loop.py --streams ...`) replaying the connector's requests and printing the same "
+            "records, each data_series response parsed once for both analytics streams. CPU is user + system "
+            "seconds of the whole process, start-up included, for both.\n\n"
+            + table(("streams", "run", "wall s", "records", "CPU s", "CPU us a record"), rows)
+        )
+
+    def projection(self) -> str:
+        first = self.run("13 first full")
+        incremental = self.run("13 incremental full")
+        if not first or not incremental or not first.campaigns:
+            return ""
+        startup = self.report.startup
+        rows = []
+        for campaigns in PROJECTED:
+            scale = campaigns / first.campaigns
+            times = [startup + self.report.without_startup(sync) * scale for sync in (first, incremental)]
+            requests = [sum(sync.requests.get(endpoint, 0) for endpoint in ENDPOINTS) * scale
+                        for sync in (first, incremental)]  # fmt: skip
+            rows.append((n(campaigns), _duration(times[0]), f"about {n(requests[0])}", _duration(times[1]),
+                         f"about {n(requests[1])}"))  # fmt: skip
+        return (
+            f"What to expect (full catalog, {self.days} days of history, num_workers {self.workers}, "
+            f"{self.r.plan['latency_ms']:g} ms a request): the {n(first.campaigns)}-campaign runs above scaled "
+            "linearly by the number of campaigns (start-up once). Assumes Braze answers as fast as the sandbox "
+            "here, campaigns as active as the sandbox's, no 429, and a machine like this one.\n\n"
+            + table(("campaigns", "first sync", "requests", "daily sync", "requests"), rows)
+        )
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
 def render(results: Results, command: str) -> str:
     return Report(results, command).render()
 
 
-def canvas_page(results: Results, command: str, page: str | None) -> str:
-    """`page` (the report of an earlier run) with its Canvas section replaced by this run's, or
-    inserted before the profile; without a page, a page of its own. Other sections are kept as they are."""
-    section = Report(results, command).canvases(alone=page is not None)
+def part_page(results: Results, command: str, page: str | None, part: str) -> str:
+    """`page` (the report of an earlier run) with the section of `part` ("canvas", "targets13") replaced by
+    this run's, or inserted before the profile; without a page, a page of its own. Other sections are kept."""
+    report = Report(results, command)
+    if part == "canvas":
+        title, section = CANVAS_TITLE, report.canvases(alone=page is not None)
+    else:
+        title, section = TARGETS13_TITLE, Targets13(report).render(alone=page is not None)
     if page is None:
         return f"# Benchmarks\n\n{section}\n"
-    start = page.find("\n\n" + CANVAS_TITLE)
+    start = page.find("\n\n" + title)
     if start != -1:
         end = page.find("\n\n## ", start + 2)
         rest = page[end:] if end != -1 else "\n"

@@ -14,11 +14,15 @@ not the connector's), with the data of `--days` days:
 6. canvases: a first and an incremental sync of `Plan.canvases` canvases with the Canvas
    streams (`replicate: canvases`), data_series requests per canvas against ceil(days / 14)
    and wall time against the floor of the same /canvas/data_series requests;
+8. the targets of issue 13 (`Plan.targets13`): the full catalog, first and incremental, and
+   campaigns_analytics alone, at the plan's latency against the floor of all their own requests
+   at the same concurrency, then the CPU of each at zero latency against the plain loop printing
+   the same records (`--streams`: both analytics streams from each data_series response);
 then a py-spy profile of the connector at zero latency. Everything goes to docs/benchmarks.md
 (`--out`), raw numbers to .bench/results.json. `--quick` runs tiny sizes (the smoke test);
 `--full` adds 1,000 campaigns at num_workers 1 (about 12 more minutes); `--only canvas` runs
 `spec` and part 6 alone and writes its section into the existing report, the other sections
-left as they are.
+left as they are; `--only targets13` the same for part 8.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from typing import Any
 from bench import machine, their_connector, zero_fill
 from bench.measure import Output, run_measured, summarize
 from bench.profile import analyse, py_spy, thread_states
-from bench.report import canvas_page, render
+from bench.report import part_page, render
 from braze_sandbox import CANVAS_MAX_LENGTH, SANDBOX_API_KEY, BrazeData, CanvasData, canvas_window, parse_iso_datetime
 from braze_sandbox.process import SandboxProcess
 from integration_tests.harness import CANVAS_STREAMS, configured_catalog
@@ -75,6 +79,7 @@ class Plan:
     thread_profile: tuple[int, int] | None = None  # (campaigns, workers) of the latency thread profile
     canvases: int = 0  # canvases of part 6 (0: not run)
     canvas_workers: tuple[int, ...] = ()
+    targets13: tuple[int, int] = (0, 0)  # (campaigns, num_workers) of part 8, the targets of issue 13 (0: not run)
 
 
 FULL = Plan(
@@ -95,6 +100,7 @@ FULL = Plan(
     thread_profile=(100, 4),
     canvases=100,
     canvas_workers=(4, 16),
+    targets13=(300, 8),
 )
 QUICK = Plan(
     name="quick",
@@ -113,6 +119,7 @@ QUICK = Plan(
     profile=False,
     canvases=4,
     canvas_workers=(4,),
+    targets13=(6, 4),
 )
 
 
@@ -164,6 +171,8 @@ class PlainLoop:
     records: int
     requests: int
     runs: list[float] = field(default_factory=list)
+    cpu_s: float = 0.0  # user + system seconds of the best run's process, start-up included
+    streams: tuple[str, ...] = ("campaigns_analytics",)
 
 
 @dataclass
@@ -210,6 +219,7 @@ class Results:
     load_after: str = ""
     skipped: list[str] = field(default_factory=list)
     zero_fill: dict[str, Any] | None = None
+    plain_loops13: dict[str, PlainLoop] = field(default_factory=dict)  # part 8: by stream set ("daily", "full")
 
     def spec_median(self, connector: str) -> float:
         runs = self.spec_s.get(connector) or [0.0]
@@ -228,6 +238,7 @@ class Results:
             for sync in raw["syncs"]
         ]
         raw["plain_loop"] = PlainLoop(**raw["plain_loop"]) if raw["plain_loop"] else None
+        raw["plain_loops13"] = {name: PlainLoop(**loop) for name, loop in raw.get("plain_loops13", {}).items()}
         raw["coverage"] = Coverage(**raw["coverage"]) if raw["coverage"] else None
         raw["phases"] = [tuple(phase) for phase in raw["phases"]]
         return cls(**raw)
@@ -584,14 +595,16 @@ class Bench:
         finally:
             sandbox.stop()
 
-    def plain_loop(self, sandbox: SandboxProcess, entries: list[dict[str, Any]]) -> PlainLoop:
-        runs: list[tuple[float, float, int]] = []
+    def plain_loop(
+        self, sandbox: SandboxProcess, entries: list[dict[str, Any]], streams: Iterable[str] = ("campaigns_analytics",)
+    ) -> PlainLoop:
+        runs: list[tuple[float, float, int, float]] = []
         for _ in range(self.plan.best_of):
             folder = self.folder("plain-loop")
             path = write_json(folder / "requests.json", entries)
             run = run_measured(
                 [sys.executable, "-m", "bench.plain_loop", "--url", sandbox.url,
-                 "--requests", str(path)],
+                 "--requests", str(path), "--streams", ",".join(streams)],
                 folder / "stdout.jsonl", folder / "stderr.log", cwd=ROOT, env={"BENCH_API_KEY": API_KEY},
             )  # fmt: skip
             if run.returncode != 0:
@@ -599,8 +612,8 @@ class Bench:
             inner = json.loads(run.stderr_path.read_text().strip().splitlines()[-1])
             records = summarize(run.stdout_path).total_records
             run.stdout_path.unlink()
-            runs.append((float(inner["wall_s"]), run.wall_s, records))
-        inner_best, process_best, records = min(runs)
+            runs.append((float(inner["wall_s"]), run.wall_s, records, run.cpu_user_s + run.cpu_sys_s))
+        inner_best, process_best, records, cpu = min(runs)
         self.clock.log(f"  plain loop: {records:,} records in {inner_best:.2f} s ({process_best:.2f} s with start-up)")
         return PlainLoop(
             campaigns=self.plan.cpu_campaigns,
@@ -608,7 +621,9 @@ class Bench:
             process_wall_s=process_best,
             records=records,
             requests=len(entries),
-            runs=[wall for wall, _, _ in runs],
+            runs=[wall for wall, _, _, _ in runs],
+            cpu_s=cpu,
+            streams=tuple(streams),
         )
 
     def profiles(self, sandbox: SandboxProcess) -> None:
@@ -655,6 +670,57 @@ class Bench:
             "states": {group: states.most_common() for group, states in thread_states(target).items()},
             "raw": str(target.relative_to(ROOT)),
         }
+
+    # -------------------------------------------------------------- 8: the targets of issue 13
+    def targets13_runs(self) -> None:
+        """Full catalog and campaigns_analytics alone at the plan's latency against the floor of their own
+        requests, then their CPU at zero latency against the plain loop printing the same records."""
+        campaigns, workers = self.plan.targets13
+        stream_sets = (("full", ALL_STREAMS), ("daily", ("campaigns_analytics",)))
+        sandbox = self.sandbox(campaigns, self.plan.latency_ms)
+        try:
+            data = BrazeData(seed=1, campaigns=campaigns, days=self.plan.days, today=self.today)
+            self.floor(sandbox, warm_up_entries(data, self.start, self.today), 32, f"warm-up-13-{campaigns}")
+            for label, streams in stream_sets:
+                catalog = self.catalog(sandbox, streams)
+                config = ours_config(sandbox, self.start, self.today, workers)
+                first, output, log = self.read("ours", f"13 first {label}", sandbox, config, catalog)
+                first.floor = self.floor(sandbox, data_series_entries(log), workers, f"13-first-{label}")
+                first.floor_all = self.floor(sandbox, api_entries(log), workers, f"13-first-all-{label}")
+                self.results.syncs.append(first)
+                if label != "full":
+                    continue
+                tomorrow = self.today + timedelta(days=1)
+                sandbox.set_today(tomorrow)
+                try:
+                    config = ours_config(sandbox, self.start, tomorrow, workers)
+                    state = list(output.states.values())
+                    incremental, _, log = self.read(
+                        "ours", "13 incremental full", sandbox, config, catalog, state=state
+                    )
+                    incremental.floor = self.floor(sandbox, data_series_entries(log), workers, "13-incr")
+                    incremental.floor_all = self.floor(sandbox, api_entries(log), workers, "13-incr-all")
+                finally:
+                    sandbox.set_today(self.today)
+                self.results.syncs.append(incremental)
+        finally:
+            sandbox.stop()
+        sandbox = self.sandbox(campaigns, 0)
+        try:
+            data = BrazeData(seed=1, campaigns=campaigns, days=self.plan.days, today=self.today)
+            self.floor(sandbox, warm_up_entries(data, self.start, self.today), 4, "warm-up-13-cpu")
+            for label, streams in stream_sets:
+                best: Sync | None = None
+                for _ in range(self.plan.best_of):
+                    config = ours_config(sandbox, self.start, self.today, 1)
+                    sync, _, log = self.read("ours", f"13 cpu {label}", sandbox, config, self.catalog(sandbox, streams))
+                    if best is None or sync.cpu_s < best.cpu_s:
+                        best = sync
+                assert best is not None
+                self.results.syncs.append(best)
+                self.results.plain_loops13[label] = self.plain_loop(sandbox, api_entries(log), streams)
+        finally:
+            sandbox.stop()
 
     # -------------------------------------------------------------- 6: canvases
     def canvas_runs(self) -> None:
@@ -740,6 +806,7 @@ class Bench:
         self.phase(f"CPU at zero latency ({plan.cpu_campaigns} campaigns)", self.cpu_runs)
         self.phase("zero-filled days volume", self.zero_fill_volume)
         self.canvas_phase()
+        self.targets13_phase()
         self.results.duration_s = self.clock.elapsed()
         self.results.load_after = machine.load_average()
         return self.results
@@ -753,6 +820,21 @@ class Bench:
         self.results.duration_s = self.clock.elapsed()
         self.results.load_after = machine.load_average()
         return self.results
+
+    def run_targets13(self) -> Results:
+        """`--only targets13`: `spec` start-up and part 8."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        self.phase("spec start-up", lambda: self.spec_times("ours", OURS))
+        self.targets13_phase()
+        self.results.duration_s = self.clock.elapsed()
+        self.results.load_after = machine.load_average()
+        return self.results
+
+    def targets13_phase(self) -> None:
+        campaigns, workers = self.plan.targets13
+        if campaigns:
+            self.phase(f"issue 13 targets ({campaigns:,} campaigns, num_workers {workers})", self.targets13_runs)
 
     def canvas_phase(self) -> None:
         plan = self.plan
@@ -825,12 +907,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", type=Path, help="only write the report again from a results.json")
     parser.add_argument(
         "--only",
-        choices=("canvas",),
-        help="canvas: only `spec` and the canvas runs; their section replaces (or joins) the one in --out",
+        choices=("canvas", "targets13"),
+        help="canvas: only `spec` and the canvas runs; targets13: only `spec` and part 8 (the targets of "
+        "issue 13); their section replaces (or joins) the one in --out",
     )
     args = parser.parse_args(argv)
-    if args.only == "canvas":
-        return only_canvases(args)
+    if args.only:
+        return only_part(args)
     if args.render:
         saved = Results.load(args.render)
         args.out.write_text(
@@ -854,17 +937,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def only_canvases(args: argparse.Namespace) -> int:
-    """`--only canvas [--quick]`: part 6 alone, written into --out without touching its other sections."""
+def only_part(args: argparse.Namespace) -> int:
+    """`--only canvas|targets13 [--quick]`: one part alone, written into --out without touching its other sections."""
     plan = QUICK if args.quick else FULL
-    plan = replace(plan, name=f"{plan.name}-canvas")
-    results = Bench(plan, args.out, False, args.work).run_canvases()
-    command = "python -m bench --only canvas" + (" --quick" if args.quick else "")
+    plan = replace(plan, name=f"{plan.name}-{args.only}")
+    bench = Bench(plan, args.out, False, args.work)
+    results = bench.run_canvases() if args.only == "canvas" else bench.run_targets13()
+    command = f"python -m bench --only {args.only}" + (" --quick" if args.quick else "")
     existing = args.out.read_text() if args.out.exists() else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(canvas_page(results, command, existing))
+    args.out.write_text(part_page(results, command, existing, args.only))
     write_json(args.work / plan.name / "results.json", asdict(results))
-    sys.stderr.write(f"canvas bench done in {results.duration_s / 60:.1f} min; wrote its section into {args.out}\n")
+    sys.stderr.write(f"{args.only} bench done in {results.duration_s / 60:.1f} min; wrote its section to {args.out}\n")
     return 0
 
 

@@ -152,22 +152,36 @@ def warnings(run: ConnectorRun) -> list[str]:
     return [log["message"] for log in run.logs if log["level"] == "WARN"]
 
 
-def test_given_the_old_global_state_format_when_reading_then_every_campaign_resumes_from_it_without_a_gap(
-    braze: Sandbox, runner: GuardedRunner, catalog: dict[str, Any]
+@pytest.mark.parametrize(
+    "shared_state",
+    [
+        pytest.param(lambda day: {"time": day}, id="the single-cursor format of 0.1"),
+        pytest.param(
+            lambda day: {"use_global_cursor": True, "state": {"time": day}, "lookback_window": 40},
+            id="the CDK's global cursor, which 0.2 wrote above 10,000 campaigns",
+        ),
+    ],
+)
+def test_given_a_state_of_one_cursor_for_all_campaigns_when_reading_then_every_campaign_resumes_from_it_without_a_gap_and_gets_its_own(  # noqa: E501
+    shared_state: Any, braze: Sandbox, runner: GuardedRunner, catalog: dict[str, Any]
 ) -> None:
-    # What an older connector leaves behind: one {"time": ...} for the whole stream, after syncing
-    # every campaign up to that day.
+    # What an older connector leaves behind: one cursor for the whole stream, after syncing every
+    # campaign up to that day.
     synced_to = TODAY - timedelta(days=20)
     warehouse = Warehouse(braze.data, braze.data.campaign_ids(), FIRST)
     before = sync(runner, braze, catalog, synced_to)
     assert_completed(before)
     warehouse.load(before.records(ANALYTICS), synced_to)
 
-    after = sync(runner, braze, catalog, TODAY, state=stream_state({"time": synced_to.isoformat()}))
+    after = sync(runner, braze, catalog, TODAY, state=stream_state(shared_state(synced_to.isoformat())))
 
     assert_completed(after)
     warehouse.load(after.records(ANALYTICS), TODAY)
     assert warehouse.missing(TODAY) == []
+    resumed_from = min(record["time"] for record in after.records(ANALYTICS))
+    assert resumed_from >= (synced_to - timedelta(days=1)).isoformat(), "read again from the start date"
+    state = analytics_state(after)
+    assert state["use_global_cursor"] is False and state["states"], state
 
 
 @pytest.mark.parametrize("cursor", ["2026-06-10T00:00:00Z", "not-a-date", 20260610])

@@ -22,7 +22,7 @@ interfaces the manifest names. What could not be done that way is here, and nowh
    slice of every window it read in `_most_recent_cursor_value_per_partition`, read once, when
    the window closes. Sharing the first and dropping the second saves about 2.7 KiB per campaign
    (27 MiB of a 10,000-campaign sync, docs/reliability.md). The manifest has no setting for it.
-3. Cheap per-record observation and frequent checkpoints (`CampaignCursor`, in `use_lean_cursors`).
+3. Cheap per-record observation, frequent checkpoints, a cursor per campaign (`CampaignCursor`, in `use_lean_cursors`).
    The CDK's per-campaign cursor (ConcurrentPerPartitionCursor) observes every record: it
    parses the record's `time` (strptime), deep-copies it into the global cursor, serializes the
    partition to a key (json.dumps), then the campaign's ConcurrentCursor parses it again and
@@ -32,8 +32,13 @@ interfaces the manifest names. What could not be done that way is here, and nowh
    distinct day string parsed once) and hands it to the CDK when the window closes: the same
    state, one parse per distinct day and two dict operations per record. And the CDK writes
    state at most once every 600 s (hard-coded in `_throttle_state_message`): a killed sync
-   would redo up to ten minutes. CampaignCursor writes it at most every STATE_INTERVAL_S. The
-   manifest has no setting for either.
+   would redo up to ten minutes. CampaignCursor writes it at most every STATE_INTERVAL_S. And
+   above SWITCH_TO_GLOBAL_LIMIT (10,000) campaigns the CDK switches to one cursor for all: from
+   then on it writes no state until the sync ends, and the next sync starts every campaign,
+   one listed for the first time included, at that cursor (the latest day of any campaign)
+   minus the lookback, so a campaign first listed then (an archived one once Include archived
+   is turned on) loses every older day. CampaignCursor keeps one cursor per campaign at any
+   count (about 3.5 KiB each, docs/reliability.md). The manifest has no setting for any of it.
 4. A stream's response cache file (`cache_file`): the CDK names it after the requester, which
    the factory names after the stream; no manifest field sets it (see response_cache.py).
 5. The `ast.parse` lock (`install_ast_lock`), for CPython < 3.12.5 only: not a CDK internal but
@@ -91,6 +96,8 @@ INTERNALS: dict[str, str] = {
     "ModelToComponentFactory.create_concurrent_cursor_from_perpartition_cursor": "wrapped on that factory",
     "ConcurrentPerPartitionCursor.observe / .close_partition / ._throttle_state_message": "replaced or extended "
     "by CampaignCursor",
+    "ConcurrentPerPartitionCursor.SWITCH_TO_GLOBAL_LIMIT / .DEFAULT_MAX_PARTITIONS_NUMBER": "raised by "
+    "CampaignCursor: one cursor per campaign at any count",
     "ConcurrentPerPartitionCursor._connector_state_converter / ._cursor_field / ._cursor_per_partition / "
     "._use_global_cursor / ._synced_some_data / ._update_global_cursor / ._to_partition_key": "what "
     "CampaignCursor hands a closed window's latest day to",
@@ -112,6 +119,8 @@ CAMPAIGN_CURSOR_PARTS = (
     "_connector_state_converter", "_cursor_field", "_cursor_per_partition", "_use_global_cursor",
     "_synced_some_data", "_update_global_cursor", "_to_partition_key", "_last_emission_time",
 )  # fmt: skip
+# The counts of campaigns above which the CDK shares one cursor and forgets finished campaigns' cursors.
+CURSOR_LIMITS = ("SWITCH_TO_GLOBAL_LIMIT", "DEFAULT_MAX_PARTITIONS_NUMBER")
 
 
 class CdkCompatibilityError(RuntimeError):
@@ -195,7 +204,8 @@ def problems() -> list[str]:
     found += _expects_attributes(
         "ConcurrentPerPartitionCursor",
         ConcurrentPerPartitionCursor,
-        ("observe", "close_partition", "_throttle_state_message", "_update_global_cursor", "_to_partition_key"),
+        ("observe", "close_partition", "_throttle_state_message", "_update_global_cursor", "_to_partition_key")
+        + CURSOR_LIMITS,
     )
     found += _expects_parameters(
         "ConcurrentCursor()",
@@ -277,7 +287,7 @@ class ForgetfulConcurrentCursor(ConcurrentCursor):
         self._most_recent_cursor_value_per_partition.pop(partition.to_slice(), None)  # CDK internal
 
 
-# ---- 3. Cheap per-record observation and frequent checkpoints -----------------------------------
+# ---- 3. Cheap observation, frequent checkpoints, a cursor per campaign ---------------------------
 
 
 class CampaignCursor(ConcurrentPerPartitionCursor):
@@ -285,7 +295,12 @@ class CampaignCursor(ConcurrentPerPartitionCursor):
 
     Measured (docs/benchmarks.md, 300 campaigns, a year, full catalog): the CDK's observe took 43%
     of the sync's CPU; this one takes two dict operations per record and one parse per distinct day.
+    No switch to a global cursor and no forgotten cursor at any number of campaigns: both limits
+    are read by the CDK as attributes of the cursor (`limit_reached`, `_ensure_partition_limit`).
     """
+
+    SWITCH_TO_GLOBAL_LIMIT = sys.maxsize
+    DEFAULT_MAX_PARTITIONS_NUMBER = sys.maxsize
 
     _latest_by_window: dict[int, list[Any]]
     _parsed_days: dict[str, Any]

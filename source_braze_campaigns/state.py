@@ -32,7 +32,11 @@ class NormalizeCampaignState(StateMigration):
       campaign starts over at start_date, which loses nothing;
     - the old single-cursor format ({"time": day}) is kept when its day is valid (every
       campaign resumes there) and dropped with a warning when it is not.
-    Above 10,000 campaigns the CDK keeps one global cursor for all; that state is left as it is.
+    - a state with one cursor for all campaigns (`use_global_cursor`, which the CDK writes above
+      10,000 campaigns and this connector no longer does, cdk_compat.CampaignCursor) would keep
+      the CDK on one cursor for good: it becomes a per-campaign state without entries whose
+      `state` every campaign resumes from this once, as the CDK would have, with a warning that a
+      campaign first listed since then misses older days unless the streams are cleared.
     A campaign left out of a sync by a config change (campaign_ids, include_archived) keeps its
     entry; included again later, it resumes from the last completed sync, so reset the stream
     if it may have sent in between.
@@ -42,11 +46,15 @@ class NormalizeCampaignState(StateMigration):
     parameters: InitVar[Mapping[str, Any]] = None
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
-        if stream_state.get("use_global_cursor"):
-            return False
-        return "states" in stream_state or ("time" in stream_state and not _is_day(stream_state["time"]))
+        return (
+            bool(stream_state.get("use_global_cursor"))
+            or "states" in stream_state
+            or ("time" in stream_state and not _is_day(stream_state["time"]))
+        )
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        if stream_state.get("use_global_cursor"):
+            return self._per_campaign(stream_state)
         if "states" not in stream_state:
             cursor = stream_state["time"]
             logger.warning("Ignoring a saved cursor that is not a day (%r): every campaign restarts.", cursor)
@@ -69,6 +77,26 @@ class NormalizeCampaignState(StateMigration):
             states.append(entry)
         kept = {name: value for name, value in stream_state.items() if name not in ("state", "states")}
         return {**kept, "states": states}
+
+    def _per_campaign(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A state of one cursor for all campaigns, as a per-campaign state every campaign resumes from."""
+        last_day = self.config.get("end_date") or time.strftime("%Y-%m-%d", time.gmtime())
+        saved = stream_state.get("state")
+        shared = saved.get("time") if isinstance(saved, Mapping) else None
+        kept = {name: value for name, value in stream_state.items() if name not in ("state", "states")}
+        if not _is_day(shared):
+            logger.warning(
+                "Ignoring a saved cursor for all campaigns that is not a day (%r): every campaign restarts.", shared
+            )
+            return {**kept, "use_global_cursor": False, "states": []}
+        shared = min(shared, last_day)
+        logger.warning(
+            "The saved state has one cursor for all campaigns (%s): every campaign resumes from it, minus the "
+            "lookback, and gets a cursor of its own from this sync on. A campaign first listed since the sync that "
+            "saved it is read from there too: clear the analytics streams and sync again to read its earlier days.",
+            shared,
+        )
+        return {**kept, "use_global_cursor": False, "states": [], "state": {"time": shared}}
 
 
 def _unusable(entry: Any, last_day: str) -> str:

@@ -119,12 +119,36 @@ def test_given_the_old_single_cursor_format_with_a_cursor_that_is_not_a_day_when
     [
         pytest.param({}, id="no state"),
         pytest.param({"time": "2025-03-01"}, id="a legacy single cursor"),
-        pytest.param(
-            {**per_campaign_state({"c1": "2025-03-01"}, with_global="2025-03-01"), "use_global_cursor": True},
-            id="the CDK's global cursor (above 10,000 campaigns)",
-        ),
-        pytest.param({"use_global_cursor": True, "state": {"time": "2025-03-01"}}, id="global cursor only"),
     ],
 )
 def test_given_a_state_that_is_not_per_campaign_when_checking_then_it_is_left_as_it_is(state: dict[str, Any]) -> None:
     assert not _migration().should_migrate(state)
+
+
+@pytest.mark.parametrize(
+    ("shared", "resumes_from"),
+    [
+        pytest.param("2025-03-01", "2025-03-01", id="a day"),
+        pytest.param("2025-09-01", "2025-06-30", id="a day after the end date"),
+    ],
+)
+def test_given_the_cdks_global_cursor_when_migrating_then_every_campaign_resumes_from_it_with_a_cursor_of_its_own(
+    shared: str, resumes_from: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What 0.2 wrote above 10,000 campaigns; kept as it is, the CDK would stay on one cursor for good.
+    state = {"use_global_cursor": True, "state": {"time": shared}, "lookback_window": 40}
+    migration = _migration()
+
+    assert migration.should_migrate(state)
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        migrated = migration.migrate(state)
+
+    expected = {"use_global_cursor": False, "states": [], "state": {"time": resumes_from}, "lookback_window": 40}
+    assert migrated == expected
+    assert any("clear the analytics streams" in record.getMessage() for record in caplog.records)
+
+
+def test_given_the_cdks_global_cursor_that_is_not_a_day_when_migrating_then_every_campaign_restarts() -> None:
+    migrated = _migration().migrate({"use_global_cursor": True, "state": {"time": "not a day"}})
+
+    assert migrated == {"use_global_cursor": False, "states": []}
