@@ -30,8 +30,8 @@ class CanvasDataSeriesExtractor(RecordExtractor):
     day and variant. `steps`: one record per canvas, day, step, channel and message variation,
     with the variation's stats as top-level columns.
 
-    Like DataSeriesExtractor, this links the stream's response cache file to the canvas one,
-    so the three streams read each window from Braze once.
+    The three streams read each window from Braze once: the first to ask keeps the response
+    for the others (shared_responses.py).
     """
 
     config: Mapping[str, Any]

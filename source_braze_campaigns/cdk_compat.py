@@ -39,9 +39,7 @@ interfaces the manifest names. What could not be done that way is here, and nowh
    minus the lookback, so a campaign first listed then (an archived one once Include archived
    is turned on) loses every older day. CampaignCursor keeps one cursor per campaign at any
    count (about 3.5 KiB each, docs/reliability.md). The manifest has no setting for any of it.
-4. A stream's response cache file (`cache_file`): the CDK names it after the requester, which
-   the factory names after the stream; no manifest field sets it (see response_cache.py).
-5. The `ast.parse` lock (`install_ast_lock`), for CPython < 3.12.5 only: not a CDK internal but
+4. The `ast.parse` lock (`install_ast_lock`), for CPython < 3.12.5 only: not a CDK internal but
    a process-wide patch of the standard library the CDK's worker threads need there.
 
 `check()` verifies what can be verified before anything is built; what only exists on a built
@@ -63,7 +61,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
-from pathlib import Path
 from queue import Queue
 from typing import Any
 
@@ -76,8 +73,6 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.partition_enqueuer import PartitionEnqueuer
 from airbyte_cdk.sources.streams.concurrent.partition_reader import PartitionReader
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
-from airbyte_cdk.sources.streams.http.http_client import HttpClient
-from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 
 # The CDK internals this module relies on, and what for (the docstring above says why).
 INTERNALS: dict[str, str] = {
@@ -103,8 +98,6 @@ INTERNALS: dict[str, str] = {
     "CampaignCursor hands a closed window's latest day to",
     "DeclarativePartition.to_slice() is the slice its records carry (Record.associated_slice)": "a window's "
     "records found again when it closes",
-    "HttpClient.cache_filename (`<requester name>.sqlite` in REQUEST_CACHE_PATH)": "where a stream's responses are "
-    "cached",
 }
 
 # 200 keeps up to 32 reading threads supplied several times over.
@@ -183,8 +176,11 @@ def problems() -> list[str]:
     )
     pool = ThreadPoolExecutor(max_workers=1)
     try:
-        found += _expects_attributes("ThreadPoolManager", ThreadPoolManager(pool, logging.getLogger("airbyte")),
-                                     ("_threadpool", "_futures", "_shutdown", "submit"))
+        found += _expects_attributes(
+            "ThreadPoolManager",
+            ThreadPoolManager(pool, logging.getLogger("airbyte")),
+            ("_threadpool", "_futures", "_shutdown", "submit"),
+        )
     finally:
         pool.shutdown(wait=False)
     found += _expects_attributes("PartitionEnqueuer", PartitionEnqueuer, ("generate_partitions",))
@@ -213,9 +209,6 @@ def problems() -> list[str]:
         {"connector_state_converter", "end_provider", "cursor_field", "clamping_strategy"},
     )
     found += _expects_attributes("ConcurrentCursor", ConcurrentCursor, ("close_partition",))
-    probe = HttpClient(name="probe", logger=logging.getLogger("airbyte"))
-    if getattr(probe, "cache_filename", None) != "probe.sqlite":
-        found.append("HttpClient.cache_filename is no longer `<name>.sqlite`")
     return found
 
 
@@ -392,17 +385,7 @@ def use_lean_cursors(source: ConcurrentDeclarativeSource) -> None:
     factory.create_concurrent_cursor_from_datetime_based_cursor = build
 
 
-# ---- 4. A stream's response cache file ----------------------------------------------------------
-
-
-def cache_file(stream_name: str) -> Path | None:
-    """The file the CDK caches `stream_name`'s responses in (`use_cache: true`); None without a cache folder
-    (then the CDK keeps one in-memory cache per process)."""
-    folder = os.environ.get(ENV_REQUEST_CACHE_PATH)
-    return Path(folder) / f"{stream_name}.sqlite" if folder else None
-
-
-# ---- 5. The ast.parse lock ----------------------------------------------------------------------
+# ---- 4. The ast.parse lock ----------------------------------------------------------------------
 
 _AST_LOCK = threading.Lock()
 

@@ -17,6 +17,7 @@ from source_braze_campaigns.schema_loader import (
     build_canvas_schema,
     build_schema,
 )
+from source_braze_campaigns.shared_responses import SharedResponsesRequester
 from source_braze_campaigns.state import NormalizeCampaignState
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "NormalizeCampaignState",
     "RereadingPageIncrement",
     "SelectedCampaigns",
+    "SharedResponsesRequester",
     "build_canvas_schema",
     "build_schema",
     "flatten_day",

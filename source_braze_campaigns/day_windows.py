@@ -10,18 +10,17 @@ a UTC 23:59:59 is another day's end in any zone but UTC.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import InitVar, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 import pytz
-import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
-from airbyte_cdk.sources.declarative.requesters.requester import HttpMethod, Requester
-from airbyte_cdk.sources.types import StreamSlice, StreamState
+from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_braze_campaigns.shared_responses import SharedResponsesRequester
 
 DEFAULT_TIME_ZONE = "UTC"
 
@@ -53,26 +52,28 @@ def window_parameters(first: date, last: date, zone: tzinfo) -> dict[str, str]:
 
 
 @dataclass
-class DayWindowRequester(Requester):
+class DayWindowRequester(SharedResponsesRequester):
     """The declared HttpRequester, plus the partition's id and its day window as query parameters.
 
     Why not `request_parameters` with Jinja: `ending_at` needs the company zone's UTC offset on the
     window's last day, which changes with daylight saving time, and no interpolation macro converts
     a given date to a zone (`today_with_timezone` only knows today). Everything else (URL, auth,
-    error handler, rate-limit budget, response cache) is the wrapped requester's, built by the CDK.
-    Shared by every data_series stream: `id_parameter` is both the partition field and the query
-    parameter (`campaign_id`, `canvas_id`), `max_length` Braze's limit on `length` (100, 14).
+    error handler, retries, the responses the group's streams share) is SharedResponsesRequester's
+    and the wrapped requester's, built by the CDK. Shared by every data_series stream:
+    `id_parameter` is both the partition field and the query parameter (`campaign_id`,
+    `canvas_id`), `max_length` Braze's limit on `length` (100, 14).
     """
 
-    requester: Requester
-    config: Mapping[str, Any]
-    parameters: InitVar[Mapping[str, Any]]
     id_parameter: str = "campaign_id"
     max_length: int = 100
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
         self._zone = company_zone(self.config)
         self.max_length = int(self.max_length)
+
+    def extra_request_parameters(self, stream_slice: StreamSlice | None) -> dict[str, str]:
+        return self.window_request_parameters(stream_slice)
 
     def window_request_parameters(self, stream_slice: StreamSlice | None) -> dict[str, str]:
         """`{id_parameter: ..., "length": ..., "ending_at": ...}` for one slice."""
@@ -84,70 +85,3 @@ class DayWindowRequester(Requester):
         if not 1 <= int(params["length"]) <= self.max_length:
             raise ValueError(f"A window of {params['length']} days; Braze allows 1 to {self.max_length}.")
         return {self.id_parameter: str(stream_slice.partition[self.id_parameter]), **params}
-
-    def send_request(
-        self,
-        stream_state: StreamState | None = None,
-        stream_slice: StreamSlice | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-        path: str | None = None,
-        request_headers: Mapping[str, Any] | None = None,
-        request_params: Mapping[str, Any] | None = None,
-        request_body_data: Mapping[str, Any] | str | None = None,
-        request_body_json: Mapping[str, Any] | None = None,
-        log_formatter: Callable[[requests.Response], Any] | None = None,
-    ) -> requests.Response | None:
-        return self.requester.send_request(
-            stream_state=stream_state,
-            stream_slice=stream_slice,
-            next_page_token=next_page_token,
-            path=path,
-            request_headers=request_headers,
-            request_params={**(request_params or {}), **self.window_request_parameters(stream_slice)},
-            request_body_data=request_body_data,
-            request_body_json=request_body_json,
-            log_formatter=log_formatter,
-        )
-
-    # ---- the rest is the wrapped requester's
-    def get_authenticator(self) -> DeclarativeAuthenticator:
-        return self.requester.get_authenticator()
-
-    def get_url(self, **kwargs: Any) -> str:
-        return self.requester.get_url(**kwargs)
-
-    def get_url_base(self, **kwargs: Any) -> str:
-        return self.requester.get_url_base(**kwargs)
-
-    def get_path(self, **kwargs: Any) -> str:
-        return self.requester.get_path(**kwargs)
-
-    def get_method(self) -> HttpMethod:
-        return self.requester.get_method()
-
-    def get_request_params(
-        self,
-        *,
-        stream_state: StreamState | None = None,
-        stream_slice: StreamSlice | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> MutableMapping[str, Any]:
-        wrapped = self.requester.get_request_params(
-            stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
-        )
-        return {**wrapped, **self.window_request_parameters(stream_slice)}
-
-    def get_request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.requester.get_request_headers(**kwargs)
-
-    def get_request_body_data(self, **kwargs: Any) -> Mapping[str, Any] | str:
-        return self.requester.get_request_body_data(**kwargs)
-
-    def get_request_body_json(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.requester.get_request_body_json(**kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        # attributes the CDK may read or set on a requester (exit_on_rate_limit, ...)
-        if name == "requester":
-            raise AttributeError(name)
-        return getattr(self.requester, name)

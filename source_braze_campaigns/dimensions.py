@@ -135,8 +135,8 @@ class DetailsDimensionExtractor(RecordExtractor):
     explains), inside a list of steps for canvases; the built-ins select existing objects and
     cannot turn keys or positions into fields.
 
-    The dimension streams read the details stream's responses from the response cache their
-    stream group shares (manifest `stream_groups`, response_cache.py): no extra requests.
+    The dimension streams take the details responses the first stream of their group received
+    (manifest `stream_groups`, shared_responses.py): no extra requests.
     """
 
     config: Mapping[str, Any]

@@ -33,7 +33,7 @@ class BrazeErrorHandler(DefaultErrorHandler):
       past days never received. A response filter's predicate could say so, but it decodes
       every body with the standard json module (about 5% of a read's CPU); here it is decoded
       once with orjson and kept on the response for the extractor (`BRAZE_BODY`). A bad body is
-      also dropped from the response cache, or the retry would replay it instead of asking
+      also dropped from the CDK's response cache (the lists'), or the retry would replay it instead of asking
       Braze again.
     - A campaign deleted between the list and its details or data_series answers 400 ("Invalid
       Campaign ID") or 404, and the sync goes on without it (the IGNORE filter). The CDK then

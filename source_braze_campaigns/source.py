@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,18 +14,23 @@ from airbyte_cdk.sources.declarative.concurrency_level import ConcurrencyLevel
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.declarative.models import ConcurrencyLevel as ConcurrencyLevelModel
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
-from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 
-from source_braze_campaigns import cdk_compat, families, response_cache
+from source_braze_campaigns import cdk_compat, families
 
 MANIFEST = Path(__file__).parent / "manifest.yaml"
-ANALYTICS_STREAMS = {"campaigns_analytics", "campaigns_analytics_variations"}
-CANVAS_ANALYTICS_STREAMS = {"canvases_analytics", "canvases_analytics_variants", "canvases_analytics_steps"}
-# Each data_series requester and the streams that share its responses through the cache.
-SHARED_RESPONSES = {
-    "data_series_requester": ANALYTICS_STREAMS,
-    "canvas_data_series_requester": CANVAS_ANALYTICS_STREAMS,
+# Each manifest stream group whose streams send the same requests, and where in `definitions` its
+# requester (a SharedResponsesRequester) is declared.
+SHARED_REQUESTERS: dict[str, tuple[str, ...]] = {
+    "data_series": ("analytics_stream", "retriever", "requester"),
+    "canvas_data_series": ("canvas_analytics_stream", "retriever", "requester"),
+    "campaign_details": ("details_requester",),
+    "canvas_details": ("canvas_details_requester",),
 }
+
+
+def group_streams(manifest: Mapping[str, Any], group: str) -> set[str]:
+    """The names of the streams of stream group `group` (its `$ref`s name them)."""
+    return {str(stream["$ref"]).rsplit("/", 1)[-1] for stream in manifest["stream_groups"][group]["streams"]}
 
 
 def load_manifest(
@@ -31,16 +38,18 @@ def load_manifest(
 ) -> dict[str, Any]:
     """The packaged manifest, read by absolute path whatever the working directory holds.
 
-    The data_series response cache exists so that the two analytics streams share responses;
-    it costs about a third of a read's CPU (SQLite writes and reads of every body), so it is
-    turned off when a catalog selects only one of the two streams (for canvases: one of three).
-    `check` checks the families `replicate` chooses (families.py).
+    Each stream group's requester learns how many of the group's streams the catalog selects
+    (`readers`) and the name of the group's spool for this sync (`shared_responses`): the first
+    of them to send a request keeps the response for the others (shared_responses.py); with one
+    selected, nothing is kept. `check` checks the families `replicate` chooses (families.py).
     """
     manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
-    if catalog is not None and catalog.streams:
-        selected = {configured.stream.name for configured in catalog.streams}
-        for requester, sharing in SHARED_RESPONSES.items():
-            manifest["definitions"][requester]["use_cache"] = len(sharing & selected) > 1
+    selected = {configured.stream.name for configured in catalog.streams} if catalog is not None else set()
+    sync = uuid.uuid4().hex
+    for group, path in SHARED_REQUESTERS.items():
+        requester = functools.reduce(lambda node, key: node[key], path, manifest["definitions"])
+        requester["readers"] = len(group_streams(manifest, group) & selected)
+        requester["shared_responses"] = f"{group}-{sync}"
     families.apply(manifest, config)
     return manifest
 
@@ -73,13 +82,6 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
         )
         assert isinstance(level, ConcurrencyLevel)
         return level.get_concurrency_level()
-
-    def streams(self, config: Mapping[str, Any]) -> list[AbstractStream]:
-        """The CDK's streams, after the streams of each stream group share one response cache file
-        (response_cache.py), before any of their requesters opens its file."""
-        for name, group in self.resolved_manifest.get("stream_groups", {}).items():
-            response_cache.share(name, [str(stream["name"]) for stream in group["streams"]])
-        return super().streams(config)
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
         """The config as given. The CDK's default also writes it, API key included, to a file in

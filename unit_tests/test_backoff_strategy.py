@@ -11,7 +11,7 @@ import pytest
 import requests
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_braze_campaigns import errors, response_cache
+from source_braze_campaigns import errors
 from source_braze_campaigns.components import BrazeBackoffStrategy, BrazeErrorHandler
 
 NOW = 1_750_000_000.0
@@ -99,7 +99,7 @@ def test_given_the_manifest_factor_as_a_string_when_building_then_it_is_a_number
 
 
 def _cache_with(folder: Path, keys: list[str]) -> Path:
-    database = folder / response_cache.shared_file("data_series")
+    database = folder / "campaigns.sqlite"
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, value BLOB)")
         db.executemany("INSERT INTO responses VALUES (?, x'00')", [(key,) for key in keys])

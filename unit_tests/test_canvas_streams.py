@@ -376,14 +376,15 @@ def test_given_replicate_canvases_when_check_then_only_canvas_endpoints_are_aske
 
 
 @pytest.mark.parametrize("selected", [["canvases_analytics"], ["canvases_analytics", "canvases_analytics_steps"]])
-def test_given_a_catalog_when_loading_the_manifest_then_canvas_responses_are_cached_only_if_two_streams_share_them(
+def test_given_a_catalog_when_loading_the_manifest_then_canvas_responses_are_shared_by_the_selected_streams(
     selected: list[str],
 ) -> None:
     builder = CatalogBuilder()
     for name in selected:
         builder.with_stream(name, SyncMode.incremental)
     manifest = load_manifest(builder.build(), {"replicate": "canvases"})
-    assert manifest["definitions"]["canvas_data_series_requester"]["use_cache"] is (len(selected) > 1)
+    requester = manifest["definitions"]["canvas_analytics_stream"]["retriever"]["requester"]
+    assert requester["readers"] == len(selected)
 
 
 def test_given_an_unknown_replicate_value_when_validating_the_config_then_the_field_is_named() -> None:
