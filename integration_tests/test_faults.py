@@ -310,8 +310,8 @@ def test_given_connections_reset_mid_body_when_syncing_then_requests_are_retried
 def test_given_truncated_and_non_json_bodies_with_status_200_when_syncing_both_analytics_streams_then_they_are_asked_again_and_nothing_is_lost(  # noqa: E501
     runner: GuardedRunner, discovered: dict[str, Any]
 ) -> None:
-    # Both analytics streams share one response cache: a bad body must be evicted from it, or the retry
-    # (and the other stream) would be served the same bad body instead of asking Braze again.
+    # Both analytics streams share responses: a bad body must not be handed to the other stream, and the
+    # retry must ask Braze again (the list's bad page is evicted from the CDK's cache of the parent).
     truncated, non_json = ongoing_campaigns()[:2]
     both = configured_catalog(discovered, [ANALYTICS, "campaigns_analytics_variations"])
     scenario = new_scenario(runner, both)
