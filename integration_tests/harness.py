@@ -43,7 +43,8 @@ CampaignDay = tuple[str, Day]
 
 def start_sandbox(campaigns: int = 16, days: int = 300, today: date = TODAY, **settings: Any) -> Sandbox:
     """A started sandbox on a free port of 127.0.0.1 (stop it when done)."""
-    config = SandboxConfig(seed=1, campaigns=campaigns, days=days, today=today, latency_ms=0, port=0, **settings)
+    settings = {"latency_ms": 0, **settings}
+    config = SandboxConfig(seed=1, campaigns=campaigns, days=days, today=today, port=0, **settings)
     return Sandbox(config).start()
 
 

@@ -254,6 +254,38 @@ def test_given_a_full_read_then_each_campaign_requests_windows_of_1_to_100_days_
         assert max(requested.values()) == 1, f"{campaign_id}: a day was requested twice: {windows}"
 
 
+def test_given_every_stream_read_side_by_side_when_braze_is_slow_then_at_most_num_workers_requests_are_out_and_each_once(  # noqa: E501
+    tmp_path: Path,
+) -> None:
+    # The streams that share responses are read side by side by num_workers threads each (a thread
+    # waiting for another stream's request holds none of its own): more threads must not mean more
+    # requests at once, nor a request sent twice because another stream's was still out.
+    sandbox = start_sandbox(campaigns=12, days=150, latency_ms=40)
+    try:
+        runner = ConnectorRunner(tmp_path)
+        config = connector_config(sandbox, sandbox.today - timedelta(days=149), num_workers=2)
+        discovered = runner.run("discover", config=config).catalog
+        sandbox.reset_stats()
+        run = runner.read(config, configured_catalog(discovered))
+        stats, log = sandbox.stats(), sandbox.request_log()
+    finally:
+        sandbox.stop()
+    assert run.returncode == 0 and not run.errors, run.describe()
+    in_flight = stats["max_in_flight_by_endpoint"]
+    assert in_flight["/campaigns/data_series"] == 2 and in_flight["/campaigns/details"] <= 2, in_flight
+    sent = [
+        (entry["path"], json.dumps(entry["query"], sort_keys=True))
+        for entry in log
+        if entry["path"] != "/campaigns/list"
+    ]
+    assert len(sent) == len(set(sent)) == 12 * (2 + 1), "a details or data_series request sent twice, or missing"
+    daily = {(record["campaign_id"], record["time"]) for record in run.records("campaigns_analytics")}
+    assert {
+        (record["campaign_id"], record["time"]) for record in run.records("campaigns_analytics_variations")
+    } <= daily
+    assert len(run.records("campaigns_message_variations")) > 0 and len(daily) > 0
+
+
 # ------------------------------------------------------------------------------ incremental
 INCREMENTAL_START = TODAY - timedelta(days=119)
 

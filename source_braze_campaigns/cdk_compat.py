@@ -4,7 +4,7 @@ Everything else configures the CDK (manifest.yaml) or extends it through the com
 interfaces the manifest names. What could not be done that way is here, and nowhere else
 (ruff's SLF rules flag a private access in any other module):
 
-1. Bounded look-ahead (`ReadersAndOneGenerator`, `use_bounded_concurrent_source`).
+1. Bounded look-ahead (`ReadersAndGenerators`, `use_bounded_concurrent_source`).
    ConcurrentDeclarativeSource builds its ConcurrentSource itself, with ConcurrentSource.create:
    one pool of `concurrency_level` threads that run both the partition generators (up to half
    of them) and the partition reads, with up to 10,000 partitions generated ahead of the reads.
@@ -13,8 +13,13 @@ interfaces the manifest names. What could not be done that way is here, and nowh
    bound, a generator waiting on it holds a pool thread: at num_workers 1 the only one, and the
    sync hangs. And a generator's thread reads once generation is done, so `num_workers` would
    not be the number of requests in flight. The manifest's `concurrency_level` has no setting
-   for any of this. So partitions are generated on a thread of their own, exactly `num_workers`
-   threads read, and at most PENDING_PARTITIONS partitions are queued or being read.
+   for any of this. So partitions are generated on threads of their own, exactly `num_workers`
+   threads read, and at most PENDING_PARTITIONS partitions are queued or being read. Where
+   streams share responses (shared_responses.py), the streams of a group are generated side by
+   side, one generator thread each, so their partitions interleave in the queue, and
+   `num_workers` threads per stream of the group read: a thread waiting for another stream's
+   request holds none of its own, and SharedResponsesRequester keeps `num_workers` requests in
+   flight at most.
 2. Lean per-campaign cursors (`ForgetfulConcurrentCursor`, `use_lean_cursors`).
    For per-campaign state the CDK keeps one ConcurrentCursor per campaign for the whole sync,
    each built from the manifest anew with its own state converter (two datetime parsers), end
@@ -230,13 +235,13 @@ def _attribute(obj: Any, name: str) -> Any:
 # ---- 1. Bounded look-ahead ----------------------------------------------------------------------
 
 
-class ReadersAndOneGenerator(ThreadPoolManager):
-    """The CDK's thread pool manager with partition generation on a thread of its own."""
+class ReadersAndGenerators(ThreadPoolManager):
+    """The CDK's thread pool manager with partition generation on threads of its own."""
 
-    def __init__(self, readers: int, logger: logging.Logger) -> None:
+    def __init__(self, readers: int, logger: logging.Logger, generators: int = 1) -> None:
         reads = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="workerpool")
         super().__init__(reads, logger, max_concurrent_tasks=PENDING_PARTITIONS)
-        self._generation = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partition-generator")
+        self._generation = ThreadPoolExecutor(max_workers=generators, thread_name_prefix="partition-generator")
 
     def submit(self, function: Callable[..., Any], *args: Any) -> None:
         task_of = getattr(function, "__self__", None)
@@ -253,19 +258,20 @@ class ReadersAndOneGenerator(ThreadPoolManager):
         super()._shutdown()  # CDK internal: its shutdown, extended
 
 
-def use_bounded_concurrent_source(source: ConcurrentDeclarativeSource, readers: int) -> None:
-    """Make `source` read with `readers` threads and generate partitions on one more (see 1. above)."""
+def use_bounded_concurrent_source(source: ConcurrentDeclarativeSource, readers: int, generators: int = 1) -> None:
+    """Make `source` read with `readers` threads and generate the partitions of up to `generators` streams
+    at once, each on a thread of its own (see 1. above)."""
     cdk_source = _attribute(source, "_concurrent_source")
     queue = _attribute(cdk_source, "_queue")
     if not isinstance(cdk_source, ConcurrentSource) or not isinstance(queue, Queue):
         raise CdkCompatibilityError(["ConcurrentDeclarativeSource._concurrent_source is not a ConcurrentSource"])
     source._concurrent_source = ConcurrentSource(  # noqa: SLF001 - replaced, see 1. above
-        threadpool=ReadersAndOneGenerator(readers, source.logger),
+        threadpool=ReadersAndGenerators(readers, source.logger, generators),
         logger=source.logger,
         slice_logger=_attribute(cdk_source, "_slice_logger"),
         queue=queue,
         message_repository=_attribute(cdk_source, "_message_repository"),
-        initial_number_partitions_to_generate=1,
+        initial_number_partitions_to_generate=generators,
     )
 
 

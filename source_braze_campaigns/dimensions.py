@@ -136,7 +136,7 @@ class DetailsDimensionExtractor(RecordExtractor):
     cannot turn keys or positions into fields.
 
     The dimension streams take the details responses the first stream of their group received
-    (manifest `stream_groups`, shared_responses.py): no extra requests.
+    (manifest `shared_responses`, shared_responses.py): no extra requests.
     """
 
     config: Mapping[str, Any]

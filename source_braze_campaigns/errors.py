@@ -16,7 +16,6 @@ from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErr
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
-from source_braze_campaigns import response_cache
 from source_braze_campaigns.canvas_records import canvas_of
 from source_braze_campaigns.records import BRAZE_BODY, campaign_of
 
@@ -33,8 +32,7 @@ class BrazeErrorHandler(DefaultErrorHandler):
       past days never received. A response filter's predicate could say so, but it decodes
       every body with the standard json module (about 5% of a read's CPU); here it is decoded
       once with orjson and kept on the response for the extractor (`BRAZE_BODY`). A bad body is
-      also dropped from the CDK's response cache (the lists'), or the retry would replay it instead of asking
-      Braze again.
+      never handed to another stream (shared_responses.py keeps a 200 only once it passed here).
     - A campaign deleted between the list and its details or data_series answers 400 ("Invalid
       Campaign ID") or 404, and the sync goes on without it (the IGNORE filter). The CDK then
       logs only the response's message, and a filter's message template sees the URL without
@@ -52,7 +50,6 @@ class BrazeErrorHandler(DefaultErrorHandler):
         response = response_or_exception if isinstance(response_or_exception, requests.Response) else None
         if response is not None and response.status_code == 200 and self._body_key:
             if not _keeps_body(response, self._body_key):
-                response_cache.evict(getattr(response, "cache_key", None))
                 return ErrorResolution(
                     response_action=ResponseAction.RETRY,
                     failure_type=FailureType.transient_error,

@@ -1,24 +1,33 @@
-"""Responses one stream fetched, handed to the other selected streams of its stream group.
+"""Responses one stream fetched, handed to the other selected streams that send the same requests.
 
 The analytics streams of a family send identical data_series requests (campaigns_analytics and
-campaigns_analytics_variations; the three Canvas analytics streams), and so do a family's details
-and dimension streams with /details. The manifest declares each such set as a stream group, which
-the CDK reads one stream after the other. The first stream to send a request keeps the body here;
-each other selected stream of the group takes it instead of asking Braze again; once all of them
-took it, it is forgotten.
+campaigns_analytics_variations; the three Canvas analytics streams), a family's details and
+dimension streams identical /details requests, and every stream of a family reads its list (the
+list stream itself, the others for their partitions): the manifest names each such group
+(`shared_responses`). The first stream of a group to send a request keeps the body; each other
+selected stream of the group takes it instead of asking Braze again, or, while the request is
+still out, waits for it (single flight); once all of them took it, it is forgotten. The streams
+of a group are read side by side (cdk_compat.py, 1.), so one stream's records are made while
+another waits on Braze.
 
-Why not the CDK's response cache (`use_cache: true`), as 0.2 did: it stores every response through
-requests-cache in SQLite (per request a normalised cache key, the whole response serialised and
-written, then read back and deserialised by the next stream). Measured on the full catalog, 300
-campaigns x a year (docs/benchmarks.md section 8: the bench run on the commit before and on this one, one after the other): CPU at zero
-latency 16.4 s -> 13.0 s, a first sync at 100 ms a request and 8 workers 34.1 s -> 28.7 s. Here a
-body is appended as it came to a temporary file (the next stream of the group may take it minutes
-later: memory would grow with the sync) and indexed in memory by its request, a few dozen bytes
-per request; a 200 is kept only after the error handler accepted it, so a bad body is never handed on.
+Why not the CDK's response cache (`use_cache: true`, which the CDK also turns on for parent
+streams) with a stream group read one stream after the other (`stream_groups`,
+BlockSimultaneousSyncsAction), as 0.2.0 did: requests-cache stores every response in SQLite (per
+request a normalised cache key, the whole response serialised and written, then read back and
+deserialised), and the second stream's records were all made after the first stream's last
+request, on top of the sync's time. Measured on the full catalog, 300 campaigns x a year
+(docs/benchmarks.md section 8): CPU at zero latency 16.4 s with the cache, 13.0 s with this
+spool; a first sync at 100 ms a request and 8 workers 34.1 s with the cache read one stream after
+the other, 28.7 s with the spool read the same way, and side by side the figure of section 8.
+A body is appended as it came to a temporary file, unlinked as it is made (a stream may take it
+minutes later: memory would grow with the sync), and indexed in memory by its request, a few dozen
+bytes per request; a 200 is kept only after the error handler accepted it, so a bad body is never
+handed on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -55,7 +64,11 @@ class SpooledResponse(requests.Response):
 
 
 class ResponseSpool:
-    """Bodies kept for `readers` more streams each: appended to a temporary file, indexed in memory."""
+    """Bodies kept for `readers` more streams each: appended to a temporary file, indexed in memory.
+
+    Single flight: while one stream's request is out, another stream asking for the same one waits
+    for it (`take_or_claim`) instead of sending it a second time.
+    """
 
     def __init__(self, readers: int) -> None:
         self.readers = readers
@@ -64,52 +77,82 @@ class ResponseSpool:
         self._size = 0
         # request -> [offset, length, request URL, streams still to take it]
         self._index: dict[RequestKey, list[Any]] = {}
+        self._in_flight: dict[RequestKey, threading.Event] = {}
 
-    def keep(self, key: RequestKey, body: bytes, url: str) -> None:
-        with self._lock:
-            if key in self._index:
-                return
-            if self._file is None:
-                self._file = tempfile.TemporaryFile(dir=os.environ.get(ENV_REQUEST_CACHE_PATH) or None)
-            offset, self._size = self._size, self._size + len(body)
-            os.pwrite(self._file.fileno(), body, offset)
-            self._index[key] = [offset, len(body), url, self.readers]
-
-    def take(self, key: RequestKey) -> SpooledResponse | None:
-        with self._lock:
-            entry = self._index.get(key)
-            if entry is None or self._file is None:
-                return None
-            entry[3] -= 1
-            if entry[3] <= 0:
-                del self._index[key]
-            fileno = self._file.fileno()
+    def take_or_claim(self, key: RequestKey) -> SpooledResponse | None:
+        """The response another stream kept for this request, or None: then the caller sends it and
+        must `settle` it, whatever happens."""
+        while True:
+            with self._lock:
+                entry = self._index.get(key)
+                if entry is not None and self._file is not None:
+                    entry[3] -= 1
+                    if entry[3] <= 0:
+                        del self._index[key]
+                    fileno = self._file.fileno()
+                    break
+                sent = self._in_flight.get(key)
+                if sent is None:
+                    self._in_flight[key] = threading.Event()
+                    return None
+            sent.wait()  # then take what it kept, or claim the request if it kept nothing
         offset, length, url, _ = entry
         return SpooledResponse(os.pread(fileno, length, offset), url)
+
+    def settle(self, key: RequestKey, body: bytes | None = None, url: str = "") -> None:
+        """End the caller's claim on `key`, keeping `body` (a 200's) for the other streams."""
+        with self._lock:
+            if body is not None and key not in self._index:
+                if self._file is None:
+                    self._file = tempfile.TemporaryFile(dir=os.environ.get(ENV_REQUEST_CACHE_PATH) or None)
+                offset, self._size = self._size, self._size + len(body)
+                os.pwrite(self._file.fileno(), body, offset)
+                self._index[key] = [offset, len(body), url, self.readers]
+            sent = self._in_flight.pop(key, None)
+        if sent is not None:
+            sent.set()
 
     def __len__(self) -> int:
         return len(self._index)
 
 
+_REGISTRY_LOCK = threading.Lock()
 _SPOOLS: dict[str, ResponseSpool] = {}
-_SPOOLS_LOCK = threading.Lock()
+_GATES: dict[str, threading.BoundedSemaphore] = {}
 
 
 def spool(name: str, readers: int) -> ResponseSpool:
-    """The spool called `name` (the source names one per stream group and sync), made on first use."""
-    with _SPOOLS_LOCK:
+    """The spool called `name` (one per group and sync), made on first use."""
+    with _REGISTRY_LOCK:
         found = _SPOOLS.get(name)
         if found is None:
             found = _SPOOLS[name] = ResponseSpool(readers)
         return found
 
 
+def limit_in_flight(sync: str, requests_at_once: int) -> None:
+    """At most `requests_at_once` requests of sync `sync`'s SharedResponsesRequesters out at once.
+
+    The source reads with more threads than `num_workers` when streams share responses (a thread
+    waiting for another stream's request holds no request of its own); this keeps `num_workers`
+    the number of requests in flight.
+    """
+    with _REGISTRY_LOCK:
+        _GATES[sync] = threading.BoundedSemaphore(requests_at_once)
+
+
+def gate(sync: str) -> threading.BoundedSemaphore | contextlib.nullcontext[None]:
+    with _REGISTRY_LOCK:
+        return _GATES.get(sync) or contextlib.nullcontext()
+
+
 @dataclass
 class SharedResponsesRequester(Requester):
     """The declared HttpRequester, sharing its 200 responses with the other selected streams of its group.
 
-    `shared_responses` names the group's spool and `readers` how many selected streams of the group
-    send these requests; the source sets both (source.py), and with one reader nothing is kept.
+    The source sets `sync` (one name per sync), `group` (its `shared_responses` group) and `readers` (how many
+    of the group's streams the catalog selects; with one, nothing is kept), and with `sync` the
+    number of requests in flight (`limit_in_flight`).
     Everything else (URL, auth, parameters, error handler, retries, rate limits) is the wrapped
     requester's, built by the CDK. Subclasses add query parameters (`extra_request_parameters`).
     """
@@ -117,21 +160,30 @@ class SharedResponsesRequester(Requester):
     requester: Requester
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
-    shared_responses: str = ""
+    sync: str = ""
+    group: str = ""
     readers: int = 1
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self.readers = int(self.readers)
-        shared = bool(self.shared_responses) and self.readers > 1
-        self._spool = spool(self.shared_responses, self.readers - 1) if shared else None
+        shared = bool(self.sync and self.group) and self.readers > 1
+        self._spool = spool(f"{self.sync}/{self.group}", self.readers - 1) if shared else None
 
     def extra_request_parameters(self, stream_slice: StreamSlice | None) -> dict[str, str]:
         """Query parameters this requester adds to the wrapped one's (none here)."""
         return {}
 
-    def request_key(self, stream_slice: StreamSlice | None) -> RequestKey:
-        """What identifies a request among the group's: its query parameters."""
-        params = self.get_request_params(stream_slice=stream_slice)
+    def request_key(
+        self,
+        stream_slice: StreamSlice | None,
+        next_page_token: Mapping[str, Any] | None = None,
+        request_params: Mapping[str, Any] | None = None,
+    ) -> RequestKey:
+        """What identifies a request among the group's: its query parameters (a page's included)."""
+        params = {
+            **(request_params or {}),
+            **self.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token),
+        }
         return tuple(sorted((str(name), str(value)) for name, value in params.items()))
 
     def send_request(
@@ -146,24 +198,32 @@ class SharedResponsesRequester(Requester):
         request_body_json: Mapping[str, Any] | None = None,
         log_formatter: Callable[[requests.Response], Any] | None = None,
     ) -> requests.Response | None:
-        key = self.request_key(stream_slice) if self._spool is not None and next_page_token is None else None
-        if key is not None and self._spool is not None:
-            kept = self._spool.take(key)
+        spool_ = self._spool
+        key = self.request_key(stream_slice, next_page_token, request_params) if spool_ is not None else ()
+        if spool_ is not None:
+            kept = spool_.take_or_claim(key)
             if kept is not None:
                 return kept
-        response = self.requester.send_request(
-            stream_state=stream_state,
-            stream_slice=stream_slice,
-            next_page_token=next_page_token,
-            path=path,
-            request_headers=request_headers,
-            request_params={**(request_params or {}), **self.extra_request_parameters(stream_slice)},
-            request_body_data=request_body_data,
-            request_body_json=request_body_json,
-            log_formatter=log_formatter,
-        )
-        if key is not None and self._spool is not None and response is not None and response.status_code == 200:
-            self._spool.keep(key, response.content, response.request.url or response.url)
+        response = None
+        try:
+            with gate(self.sync):
+                response = self.requester.send_request(
+                    stream_state=stream_state,
+                    stream_slice=stream_slice,
+                    next_page_token=next_page_token,
+                    path=path,
+                    request_headers=request_headers,
+                    request_params={**(request_params or {}), **self.extra_request_parameters(stream_slice)},
+                    request_body_data=request_body_data,
+                    request_body_json=request_body_json,
+                    log_formatter=log_formatter,
+                )
+        finally:
+            if spool_ is not None:
+                if response is not None and response.status_code == 200:
+                    spool_.settle(key, response.content, response.request.url or response.url)
+                else:
+                    spool_.settle(key)
         return response
 
     # ---- the rest is the wrapped requester's

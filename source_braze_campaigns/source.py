@@ -15,43 +15,43 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import Concur
 from airbyte_cdk.sources.declarative.models import ConcurrencyLevel as ConcurrencyLevelModel
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 
-from source_braze_campaigns import cdk_compat, families
+from source_braze_campaigns import cdk_compat, families, shared_responses
 
 MANIFEST = Path(__file__).parent / "manifest.yaml"
-# Each manifest stream group whose streams send the same requests, and where in `definitions` its
-# requester (a SharedResponsesRequester) is declared.
+# Where in `definitions` the SharedResponsesRequester of each `shared_responses` group is declared.
 SHARED_REQUESTERS: dict[str, tuple[str, ...]] = {
     "data_series": ("analytics_stream", "retriever", "requester"),
     "canvas_data_series": ("canvas_analytics_stream", "retriever", "requester"),
     "campaign_details": ("details_requester",),
     "canvas_details": ("canvas_details_requester",),
+    "campaign_list": ("streams", "campaigns", "retriever", "requester"),
+    "canvas_list": ("streams", "canvases", "retriever", "requester"),
 }
-
-
-def group_streams(manifest: Mapping[str, Any], group: str) -> set[str]:
-    """The names of the streams of stream group `group` (its `$ref`s name them)."""
-    return {str(stream["$ref"]).rsplit("/", 1)[-1] for stream in manifest["stream_groups"][group]["streams"]}
+LISTS = {"campaign_list", "canvas_list"}
 
 
 def load_manifest(
-    catalog: ConfiguredAirbyteCatalog | None = None, config: Mapping[str, Any] | None = None
+    catalog: ConfiguredAirbyteCatalog | None = None, config: Mapping[str, Any] | None = None, sync: str = ""
 ) -> dict[str, Any]:
     """The packaged manifest, read by absolute path whatever the working directory holds.
 
-    Each stream group's requester learns how many of the group's streams the catalog selects
-    (`readers`) and the name of the group's spool for this sync (`shared_responses`): the first
-    of them to send a request keeps the response for the others (shared_responses.py); with one
-    selected, nothing is kept. `check` checks the families `replicate` chooses (families.py).
+    Each `shared_responses` group's requester learns how many of the group's streams the catalog
+    selects (`readers`; with one, nothing is kept) and the sync whose spools and request limit it
+    uses (shared_responses.py). `check` checks the families `replicate` chooses (families.py).
     """
     manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
-    selected = {configured.stream.name for configured in catalog.streams} if catalog is not None else set()
-    sync = uuid.uuid4().hex
     for group, path in SHARED_REQUESTERS.items():
         requester = functools.reduce(lambda node, key: node[key], path, manifest["definitions"])
-        requester["readers"] = len(group_streams(manifest, group) & selected)
-        requester["shared_responses"] = f"{group}-{sync}"
+        requester.update(sync=sync, group=group, readers=len(selected_sharing(manifest, catalog)[group]))
     families.apply(manifest, config)
     return manifest
+
+
+def selected_sharing(manifest: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog | None) -> dict[str, set[str]]:
+    """The streams of each `shared_responses` group that the catalog selects."""
+    selected = {configured.stream.name for configured in catalog.streams} if catalog is not None else set()
+    groups: Mapping[str, list[str]] = manifest["definitions"]["shared_responses"]
+    return {group: set(streams) & selected for group, streams in groups.items()}
 
 
 class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
@@ -64,14 +64,25 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
         state: list[AirbyteStateMessage] | None = None,
     ) -> None:
         cdk_compat.check()
+        sync = uuid.uuid4().hex
+        manifest = load_manifest(catalog, config, sync)
         super().__init__(
             catalog=catalog or ConfiguredAirbyteCatalog(streams=[]),
             config=config or {},
             state=state or [],
-            source_config=load_manifest(catalog, config),
+            source_config=manifest,
         )
         cdk_compat.use_lean_cursors(self)
-        cdk_compat.use_bounded_concurrent_source(self, readers=self._readers(config or {}))
+        requests_at_once = self._readers(config or {})
+        groups = selected_sharing(manifest, catalog)
+        # A list is read by every stream of its family, one page at a time: it needs the single
+        # flight, not threads of its own.
+        sharing = max(len(streams) for group, streams in groups.items() if group not in LISTS)
+        if sharing > 1:  # more reading threads than num_workers: keep num_workers requests out at most
+            shared_responses.limit_in_flight(sync, requests_at_once)
+        cdk_compat.use_bounded_concurrent_source(
+            self, readers=requests_at_once * max(sharing, 1), generators=max(sharing, 1)
+        )
 
     def _readers(self, config: Mapping[str, Any]) -> int:
         """The manifest's concurrency_level (`num_workers`), as the CDK computes it."""

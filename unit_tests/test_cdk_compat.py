@@ -13,7 +13,7 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.partition_reader import PartitionReader
 
 from source_braze_campaigns import cdk_compat, run
-from source_braze_campaigns.cdk_compat import CdkCompatibilityError, ReadersAndOneGenerator
+from source_braze_campaigns.cdk_compat import CdkCompatibilityError, ReadersAndGenerators
 from source_braze_campaigns.source import SourceBrazeCampaigns
 from unit_tests.builders import ConfigBuilder
 
@@ -74,7 +74,7 @@ def test_given_cursors_without_an_expected_attribute_when_built_then_the_read_fa
 
 
 def test_given_a_task_the_split_does_not_know_when_submitted_then_it_fails_instead_of_guessing_a_pool() -> None:
-    manager = ReadersAndOneGenerator(readers=1, logger=logging.getLogger("airbyte"))
+    manager = ReadersAndGenerators(readers=1, logger=logging.getLogger("airbyte"))
     try:
         with pytest.raises(CdkCompatibilityError, match="unknown task"):
             manager.submit(print, "a task of a newer CDK")

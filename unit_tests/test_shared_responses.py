@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,26 +37,60 @@ class FakeRequester:
         return response
 
 
-def requester(wrapped: FakeRequester, spool_name: str, readers: int) -> SharedResponsesRequester:
+def requester(wrapped: FakeRequester, group: str, readers: int, sync: str = "sync-1") -> SharedResponsesRequester:
     return SharedResponsesRequester(
         requester=wrapped,  # type: ignore[arg-type]
         config={},
         parameters={},
-        shared_responses=spool_name,
+        sync=sync,
+        group=group,
         readers=readers,
     )
 
 
 def test_given_a_kept_body_when_each_other_reader_takes_it_then_it_is_the_same_and_gone_after_the_last() -> None:
     spool = ResponseSpool(readers=2)
-    spool.keep((("campaign_id", "c1"),), b'{"data": [1]}', URL)
+    key = (("campaign_id", "c1"),)
+    assert spool.take_or_claim(key) is None  # the first asks Braze
+    spool.settle(key, b'{"data": [1]}', URL)
 
-    taken = [spool.take((("campaign_id", "c1"),)) for _ in range(3)]
+    taken = [spool.take_or_claim(key) for _ in range(2)]
 
-    assert [response.content if response else None for response in taken] == [b'{"data": [1]}'] * 2 + [None]
+    assert [response.content if response else None for response in taken] == [b'{"data": [1]}'] * 2
     assert taken[0] is not None and taken[0].status_code == 200 and taken[0].json() == {"data": [1]}
     assert campaign_of(taken[0].request) == "c1"
     assert len(spool) == 0
+    assert spool.take_or_claim(key) is None  # taken by every reader: a fourth would ask Braze again
+
+
+def test_given_a_request_out_when_another_stream_asks_for_it_then_it_waits_for_that_answer() -> None:
+    spool = ResponseSpool(readers=1)
+    key = (("campaign_id", "c1"),)
+    assert spool.take_or_claim(key) is None
+    answers: list[bytes | None] = []
+    waiting = threading.Thread(target=lambda: answers.append(getattr(spool.take_or_claim(key), "content", None)))
+    waiting.start()
+    waiting.join(timeout=0.2)
+    assert waiting.is_alive() and answers == []  # neither sent again nor answered yet
+
+    spool.settle(key, b'{"data": []}', URL)
+    waiting.join(timeout=5)
+
+    assert answers == [b'{"data": []}']
+
+
+def test_given_a_request_out_that_fails_when_another_stream_waits_then_it_sends_the_request_itself() -> None:
+    spool = ResponseSpool(readers=1)
+    key = (("campaign_id", "c1"),)
+    assert spool.take_or_claim(key) is None
+    claimed: list[object] = []
+    waiting = threading.Thread(target=lambda: claimed.append(spool.take_or_claim(key)))
+    waiting.start()
+
+    spool.settle(key)  # no body: an error, or an answer other than 200
+    waiting.join(timeout=5)
+
+    assert claimed == [None]  # it claimed the request: it sends it
 
 
 def test_given_two_streams_of_a_group_when_both_send_the_same_request_then_braze_is_asked_once() -> None:
@@ -98,10 +133,9 @@ def test_given_a_catalog_when_loading_the_manifest_then_each_group_requester_cou
         .build()
     )
 
-    first, second = load_manifest(catalog)["definitions"], load_manifest(catalog)["definitions"]
+    first = load_manifest(catalog, sync="sync-a")["definitions"]
 
     data_series = first["analytics_stream"]["retriever"]["requester"]
     assert (data_series["readers"], first["details_requester"]["readers"]) == (2, 1)
     assert first["canvas_analytics_stream"]["retriever"]["requester"]["readers"] == 0
-    # Each source (each sync) has spools of its own: nothing kept by one reaches another.
-    assert data_series["shared_responses"] != second["analytics_stream"]["retriever"]["requester"]["shared_responses"]
+    assert (data_series["group"], data_series["sync"]) == ("data_series", "sync-a")
