@@ -40,9 +40,10 @@ def load_manifest(
     uses (shared_responses.py). `check` checks the families `replicate` chooses (families.py).
     """
     manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
+    selected = selected_sharing(manifest, catalog)
     for group, path in SHARED_REQUESTERS.items():
         requester = functools.reduce(lambda node, key: node[key], path, manifest["definitions"])
-        requester.update(sync=sync, group=group, readers=len(selected_sharing(manifest, catalog)[group]))
+        requester.update(sync=sync, group=group, readers=len(selected[group]))
     families.apply(manifest, config)
     return manifest
 
