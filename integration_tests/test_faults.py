@@ -311,7 +311,7 @@ def test_given_truncated_and_non_json_bodies_with_status_200_when_syncing_both_a
     runner: GuardedRunner, discovered: dict[str, Any]
 ) -> None:
     # Both analytics streams share responses: a bad body must not be handed to the other stream, and the
-    # retry must ask Braze again (the list's bad page is evicted from the CDK's cache of the parent).
+    # retry must ask Braze again, for a data_series window as for a page of the list.
     truncated, non_json = ongoing_campaigns()[:2]
     both = configured_catalog(discovered, [ANALYTICS, "campaigns_analytics_variations"])
     scenario = new_scenario(runner, both)

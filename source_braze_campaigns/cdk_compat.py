@@ -85,7 +85,7 @@ INTERNALS: dict[str, str] = {
     "ConcurrentSource._queue / ._slice_logger / ._message_repository": "what the CDK built its ConcurrentSource "
     "with (the queue its message repository writes to), given to that ConcurrentSource",
     "ThreadPoolManager._threadpool / ._futures / ._shutdown()": "the reading pool, the futures the CDK waits on, "
-    "and its shutdown, extended with a generator thread",
+    "and its shutdown, extended with the generator threads",
     "PartitionEnqueuer.generate_partitions / PartitionReader.process_partition": "the two tasks the CDK submits, "
     "told apart to run generation on its own thread",
     "ConcurrentDeclarativeSource._constructor": "the source's component factory, whose cursor builder is wrapped",

@@ -176,15 +176,13 @@ class SharedResponsesRequester(Requester):
     def request_key(
         self,
         stream_slice: StreamSlice | None,
-        next_page_token: Mapping[str, Any] | None = None,
-        request_params: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None,
+        request_params: Mapping[str, Any],
     ) -> RequestKey:
-        """What identifies a request among the group's: its query parameters (a page's included)."""
-        params = {
-            **(request_params or {}),
-            **self.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token),
-        }
-        return tuple(sorted((str(name), str(value)) for name, value in params.items()))
+        """What identifies a request among the group's: all its query parameters (a page's included).
+        `request_params` are the ones the retriever passes, this requester's extra ones included."""
+        wrapped = self.requester.get_request_params(stream_slice=stream_slice, next_page_token=next_page_token)
+        return tuple(sorted((str(name), str(value)) for name, value in {**request_params, **wrapped}.items()))
 
     def send_request(
         self,
@@ -198,8 +196,9 @@ class SharedResponsesRequester(Requester):
         request_body_json: Mapping[str, Any] | None = None,
         log_formatter: Callable[[requests.Response], Any] | None = None,
     ) -> requests.Response | None:
+        params = {**(request_params or {}), **self.extra_request_parameters(stream_slice)}
         spool_ = self._spool
-        key = self.request_key(stream_slice, next_page_token, request_params) if spool_ is not None else ()
+        key = self.request_key(stream_slice, next_page_token, params) if spool_ is not None else ()
         if spool_ is not None:
             kept = spool_.take_or_claim(key)
             if kept is not None:
@@ -213,7 +212,7 @@ class SharedResponsesRequester(Requester):
                     next_page_token=next_page_token,
                     path=path,
                     request_headers=request_headers,
-                    request_params={**(request_params or {}), **self.extra_request_parameters(stream_slice)},
+                    request_params=params,
                     request_body_data=request_body_data,
                     request_body_json=request_body_json,
                     log_formatter=log_formatter,

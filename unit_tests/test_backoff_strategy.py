@@ -104,4 +104,3 @@ def test_given_a_200_with_a_bad_body_when_interpreted_then_it_is_retried_after_t
 
     assert resolution.response_action == ResponseAction.RETRY
     assert _strategy().backoff_time(response, attempt_count=1) == 2
-
