@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.test.mock_http import HttpMocker
@@ -33,13 +35,18 @@ def test_given_num_workers_when_the_source_is_built_then_that_many_threads_read_
     assert manager._max_concurrent_tasks == PENDING_PARTITIONS
 
 
-def test_given_many_campaigns_when_cursors_are_built_then_they_share_stateless_parts_and_drop_closed_windows() -> None:
+def _two_campaigns_of_one_window() -> tuple[Any, list[Any]]:
+    """campaigns_analytics over 30 days of campaigns c1 and c2, and its partitions: one window each."""
     config = ConfigBuilder().with_start_date("2025-01-01").with_end_date("2025-01-30").build()
     with HttpMocker() as http_mocker:
         given_the_list(http_mocker, a_campaigns_list_response().with_campaign("c1").with_campaign("c2").build())
         streams = SourceBrazeCampaigns(config=config).streams(config)
         (stream,) = [stream for stream in streams if stream.name == "campaigns_analytics"]
-        partitions = list(stream.generate_partitions())
+        return stream, list(stream.generate_partitions())
+
+
+def test_given_many_campaigns_when_cursors_are_built_then_they_share_stateless_parts_and_drop_closed_windows() -> None:
+    stream, partitions = _two_campaigns_of_one_window()
     per_campaign = stream.cursor._cursor_per_partition
     first, second = per_campaign.values()
     assert isinstance(first, ForgetfulConcurrentCursor) and isinstance(second, ForgetfulConcurrentCursor)
@@ -54,3 +61,24 @@ def test_given_many_campaigns_when_cursors_are_built_then_they_share_stateless_p
     stream.cursor.close_partition(partition)
     assert not cursor._most_recent_cursor_value_per_partition
     assert cursor.state == {"time": "2025-01-20"}  # handed over at close, read, then dropped
+
+
+def test_given_a_campaign_whose_windows_all_closed_when_state_is_written_then_only_its_entry_is_kept() -> None:
+    stream, (first, second) = _two_campaigns_of_one_window()
+    cursor = stream.cursor
+    for partition, day in ((first, "2025-01-20"), (second, "2025-01-28")):
+        cursor.observe(Record(data={"time": day}, stream_name=stream.name, associated_slice=partition.to_slice()))
+    cursor.close_partition(first)
+
+    c1, c2 = first.to_slice().partition, second.to_slice().partition
+    assert list(cursor._cursor_per_partition) == [cursor._to_partition_key(c2)]  # c1's ConcurrentCursor dropped
+    assert cursor.state["states"] == [
+        {"partition": c1, "cursor": {"time": "2025-01-20"}},
+        {"partition": c2, "cursor": {"time": "2025-01-01"}},  # open: the CDK's cursor, at the start date
+    ]
+    cursor.close_partition(second)
+    assert not cursor._cursor_per_partition
+    assert cursor.state["states"] == [
+        {"partition": c1, "cursor": {"time": "2025-01-20"}},
+        {"partition": c2, "cursor": {"time": "2025-01-28"}},
+    ]
