@@ -828,6 +828,10 @@ def render(results: Results, command: str) -> str:
     return Report(results, command).render()
 
 
+# A section's text from this line on is not the run's: `part_page` keeps it when it rewrites the section.
+HAND_WRITTEN = "<!-- hand-written below: kept when bench rewrites this section -->"
+
+
 def part_page(results: Results, command: str, page: str | None, part: str) -> str:
     """`page` (the report of an earlier run) with the section of `part` ("canvas", "targets13") replaced by
     this run's, or inserted before the profile; without a page, a page of its own. Other sections are kept."""
@@ -842,7 +846,10 @@ def part_page(results: Results, command: str, page: str | None, part: str) -> st
     if start != -1:
         end = page.find("\n\n## ", start + 2)
         rest = page[end:] if end != -1 else "\n"
-        return page[:start] + "\n\n" + section + rest
+        old = page[start : end if end != -1 else len(page)]
+        notes = old.find(HAND_WRITTEN)  # hand-written notes at the end of the section stay
+        kept = "\n\n" + old[notes:].strip("\n") if notes != -1 else ""
+        return page[:start] + "\n\n" + section.rstrip("\n") + kept + rest
     for later in ("\n\n## Profile", "\n\n## Not run by default"):
         at = page.find(later)
         if at != -1:
