@@ -18,7 +18,8 @@ deserialised), and the second stream's records were all made after the first str
 request, on top of the sync's time. Measured on the full catalog, 300 campaigns x a year
 (docs/benchmarks.md section 8): CPU at zero latency 16.4 s with the cache, 13.0 s with this
 spool; a first sync at 100 ms a request and 8 workers 34.1 s with the cache read one stream after
-the other, 28.7 s with the spool read the same way, 27.1 s side by side.
+the other, 28.7 s with the spool read the same way, 27.1 s side by side (one run each; three later
+runs of the side-by-side code took 24.5-25.2 s).
 A body is appended as it came to a temporary file, unlinked as it is made (a stream may take it
 minutes later: memory would grow with the sync), and indexed in memory by its request, a few dozen
 bytes per request; a 200 is kept only after the error handler accepted it, so a bad body is never

@@ -41,11 +41,15 @@ def load_manifest(
     """
     manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
     selected = selected_sharing(manifest, catalog)
-    for group, path in SHARED_REQUESTERS.items():
-        requester = functools.reduce(lambda node, key: node[key], path, manifest["definitions"])
-        requester.update(sync=sync, group=group, readers=len(selected[group]))
+    for group in SHARED_REQUESTERS:
+        shared_requester(manifest, group).update(sync=sync, group=group, readers=len(selected[group]))
     families.apply(manifest, config)
     return manifest
+
+
+def shared_requester(manifest: Mapping[str, Any], group: str) -> dict[str, Any]:
+    """The declaration of the SharedResponsesRequester of `shared_responses` group `group`."""
+    return functools.reduce(lambda node, key: node[key], SHARED_REQUESTERS[group], manifest["definitions"])
 
 
 def selected_sharing(manifest: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog | None) -> dict[str, set[str]]:
@@ -75,10 +79,9 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
         )
         cdk_compat.use_lean_cursors(self)
         requests_at_once = self._readers(config or {})
-        groups = selected_sharing(manifest, catalog)
         # A list is read by every stream of its family, one page at a time: it needs the single
         # flight, not threads of its own.
-        sharing = max(len(streams) for group, streams in groups.items() if group not in LISTS)
+        sharing = max(shared_requester(manifest, group)["readers"] for group in SHARED_REQUESTERS if group not in LISTS)
         if sharing > 1:  # more reading threads than num_workers: keep num_workers requests out at most
             shared_responses.limit_in_flight(sync, requests_at_once)
         cdk_compat.use_bounded_concurrent_source(

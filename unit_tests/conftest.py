@@ -23,11 +23,11 @@ cdk_compat.install_ast_lock()
 
 @pytest.fixture(autouse=True)
 def request_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh REQUEST_CACHE_PATH per test.
+    """A fresh REQUEST_CACHE_PATH per test, where the spools of shared responses are made.
 
     The CDK entrypoint sets this variable to its own temporary folder and never restores it;
-    monkeypatch puts the previous value back after each test, so a test never reads a cache
-    another test wrote.
+    monkeypatch puts the previous value back after each test, so no test writes into a folder
+    another test's entrypoint made.
     """
     folder = tmp_path / "request-cache"
     folder.mkdir()

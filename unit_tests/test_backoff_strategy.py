@@ -1,5 +1,5 @@
-"""BrazeBackoffStrategy: 429 waits for X-RateLimit-Reset, anything else backs off exponentially; a bad 200 body
-is evicted from the response cache by BrazeErrorHandler before the retry."""
+"""BrazeBackoffStrategy: 429 waits for X-RateLimit-Reset, anything else backs off exponentially; a 200 with a bad
+body is retried by BrazeErrorHandler."""
 
 from __future__ import annotations
 
