@@ -26,7 +26,7 @@ ENV AIRBYTE_ENTRYPOINT="source-braze-campaigns"
 ENTRYPOINT ["source-braze-campaigns"]
 
 LABEL io.airbyte.name=airbyte/source-braze-campaigns
-LABEL io.airbyte.version=0.2.1
+LABEL io.airbyte.version=0.2.2
 
 # The base image's unprivileged `airbyte` user, by number so that Kubernetes' runAsNonRoot
 # can verify it. A mounted config must be readable by uid 1000.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -828,13 +829,39 @@ def render(results: Results, command: str) -> str:
     return Report(results, command).render()
 
 
-# A section's text from this line on is not the run's: `part_page` keeps it when it rewrites the section.
+# A section's text from this line on is not the run's: the bench keeps it when it writes the section again.
 HAND_WRITTEN = "<!-- hand-written below: kept when bench rewrites this section -->"
+
+
+def _sections(page: str) -> list[str]:
+    """The page cut before each `## ` title: the head, then one piece per section."""
+    return re.split(r"(?m)^(?=## )", page)
+
+
+def keep_hand_written(page: str, old: str | None) -> str:
+    """`page` with the hand-written notes of `old` (each section's text from HAND_WRITTEN on) added back
+    to the section of the same title, where the page does not have them already."""
+    if not old:
+        return page
+    notes = {
+        piece.split("\n", 1)[0]: piece[piece.find(HAND_WRITTEN) :].strip("\n")
+        for piece in _sections(old)
+        if HAND_WRITTEN in piece
+    }
+    pieces = []
+    for piece in _sections(page):
+        title = piece.split("\n", 1)[0]
+        if title in notes and HAND_WRITTEN not in piece:
+            body = piece.rstrip("\n")
+            piece = body + "\n\n" + notes[title] + (piece[len(body) :] or "\n")
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def part_page(results: Results, command: str, page: str | None, part: str) -> str:
     """`page` (the report of an earlier run) with the section of `part` ("canvas", "targets13") replaced by
-    this run's, or inserted before the profile; without a page, a page of its own. Other sections are kept."""
+    this run's, or inserted before the profile; without a page, a page of its own. Other sections are kept,
+    and so are the hand-written notes of the replaced one."""
     report = Report(results, command)
     if part == "canvas":
         title, section = CANVAS_TITLE, report.canvases(alone=page is not None)
@@ -846,10 +873,7 @@ def part_page(results: Results, command: str, page: str | None, part: str) -> st
     if start != -1:
         end = page.find("\n\n## ", start + 2)
         rest = page[end:] if end != -1 else "\n"
-        old = page[start : end if end != -1 else len(page)]
-        notes = old.find(HAND_WRITTEN)  # hand-written notes at the end of the section stay
-        kept = "\n\n" + old[notes:].strip("\n") if notes != -1 else ""
-        return page[:start] + "\n\n" + section.rstrip("\n") + kept + rest
+        return keep_hand_written(page[:start] + "\n\n" + section.rstrip("\n") + rest, page)
     for later in ("\n\n## Profile", "\n\n## Not run by default"):
         at = page.find(later)
         if at != -1:

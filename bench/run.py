@@ -44,7 +44,7 @@ from typing import Any
 from bench import machine, their_connector, zero_fill
 from bench.measure import Output, run_measured, summarize
 from bench.profile import analyse, py_spy, thread_states
-from bench.report import part_page, render
+from bench.report import keep_hand_written, part_page, render
 from braze_sandbox import CANVAS_MAX_LENGTH, SANDBOX_API_KEY, BrazeData, CanvasData, canvas_window, parse_iso_datetime
 from braze_sandbox.process import SandboxProcess
 from integration_tests.harness import CANVAS_STREAMS, configured_catalog
@@ -914,11 +914,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.only:
         return only_part(args)
+    existing = args.out.read_text() if args.out.exists() else None
     if args.render:
         saved = Results.load(args.render)
-        args.out.write_text(
-            render(saved, "make bench" if saved.plan["name"] == "standard" else "python -m bench --quick")
-        )
+        page = render(saved, "make bench" if saved.plan["name"] == "standard" else "python -m bench --quick")
+        args.out.write_text(keep_hand_written(page, existing))
         return 0
     plan = QUICK if args.quick else FULL
     if args.full:
@@ -931,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.full:
         command = "python -m bench --full"
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(results, command))
+    args.out.write_text(keep_hand_written(render(results, command), existing))
     write_json(args.work / plan.name / "results.json", asdict(results))
     sys.stderr.write(f"bench done in {results.duration_s / 60:.1f} min; wrote {args.out}\n")
     return 0

@@ -6,10 +6,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 
+from source_braze_campaigns import source
 from source_braze_campaigns.records import campaign_of
 from source_braze_campaigns.shared_responses import ResponseSpool, SharedResponsesRequester
 from source_braze_campaigns.source import load_manifest
@@ -139,3 +141,12 @@ def test_given_a_catalog_when_loading_the_manifest_then_each_group_requester_cou
     assert (data_series["readers"], first["details_requester"]["readers"]) == (2, 1)
     assert first["canvas_analytics_stream"]["retriever"]["requester"]["readers"] == 0
     assert (data_series["group"], data_series["sync"]) == ("data_series", "sync-a")
+
+
+def test_given_a_group_without_its_requester_when_loading_the_manifest_then_it_fails_naming_the_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(source.SHARED_REQUESTERS, "canvas_details")
+
+    with pytest.raises(ValueError, match="canvas_details"):
+        load_manifest()
