@@ -1,4 +1,4 @@
-"""Run one process and measure it: wall time, peak RSS (from wait4's rusage, exact), CPU time.
+"""Run one process and measure it: wall time, CPU time (wait4's rusage), peak RSS (its VmHWM, followed).
 
 stdout and stderr go to files (as a platform would drain a pipe, without a pipe to deadlock),
 and `summarize` reads what the process printed: records per stream, the last STATE of each
@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from integration_tests.faultkit import high_water_kib
 
 LOCAL_ENV = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 _STREAM = re.compile(rb'"stream":\s*"([^"]*)"')
@@ -51,7 +53,12 @@ def run_measured(
     env: Mapping[str, str] | None = None,
     timeout_s: float = 3600,
 ) -> ProcessRun:
-    """Start `args`, wait for it with wait4 (its own rusage: peak RSS, user and system CPU)."""
+    """Start `args` and wait for it: wall time, CPU from wait4's rusage, peak RSS from its VmHWM.
+
+    The peak is read from /proc/<pid>/status every 50 ms by a thread beside the wait (the last
+    50 ms may be missed), not taken from wait4's `ru_maxrss`: Linux carries the high-water mark
+    over `exec`, so a child of the bench process would report at least the bench's own size.
+    """
     stdout_path.parent.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, **LOCAL_ENV, **(env or {})}
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
@@ -65,17 +72,29 @@ def run_measured(
 
         timer = threading.Timer(timeout_s, kill)
         timer.start()
+        exited = threading.Event()
+        peak_kib = [0]
+
+        def follow_peak() -> None:
+            while not exited.is_set():
+                peak_kib[0] = max(peak_kib[0], high_water_kib(process.pid))
+                exited.wait(0.05)
+
+        follower = threading.Thread(target=follow_peak, daemon=True)
+        follower.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
         finally:
+            exited.set()
             timer.cancel()
         wall = time.perf_counter() - started
+        follower.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     return ProcessRun(
         args=list(args),
         returncode=process.returncode,
         wall_s=wall,
-        max_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+        max_rss_mb=peak_kib[0] / 1024,
         cpu_user_s=usage.ru_utime,
         cpu_sys_s=usage.ru_stime,
         stdout_path=stdout_path,

@@ -44,9 +44,10 @@ def _any_frame(*checks: Callable[[Frame], bool]) -> Callable[[Stack], bool]:
     return lambda stack: any(check(frame) for frame in stack for check in checks)
 
 
-# Our wrappers that only hand a call on to the CDK (HTTP, retries, the response cache): what runs
-# below them is the CDK's, not ours; what they do themselves shows in their own callees.
-PASS_THROUGH = {"DayWindowRequester.send_request"}
+# Our wrappers that only hand a call on to the CDK (HTTP, retries): what runs below them is the
+# CDK's, not ours; what they do themselves shows in their own callees (the spool's methods, the
+# window parameters).
+PASS_THROUGH = {"DayWindowRequester.send_request", "SharedResponsesRequester.send_request"}
 
 
 def _ours(frame: Frame) -> bool:
@@ -168,7 +169,11 @@ HOTSPOTS: list[tuple[str, str, str]] = [
         "ours (manifest) -> CDK",
         "HttpResponseFilter.matches (",
     ),
-    ("response cache of the analytics streams (requests-cache, SQLite)", "ours (use_cache) -> CDK", "requests_cache/"),
+    (
+        "responses handed on between the streams of a group (ResponseSpool), waits included",
+        "ours",
+        "ResponseSpool.",
+    ),
     (
         "request parameters rendered with Jinja, per request",
         "ours (manifest) -> CDK",

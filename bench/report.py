@@ -145,8 +145,10 @@ class Report:
             "campaigns_analytics_variations (incremental, append_dedup).\n"
             '- Wall time: from process start to exit, start-up included; "w/o start-up" subtracts the median '
             f"`spec` time of the same connector ({s(self.startup)} s for this one). Peak RSS: the child's "
-            "`ru_maxrss` (wait4). CPU: user + system seconds of the connector process. Requests by endpoint and "
-            "data_series in flight (the most at once): the sandbox's `/_sandbox/stats`, reset before each run.\n"
+            "VmHWM, read every 50 ms while it runs (not wait4's `ru_maxrss`, which on Linux includes the bench "
+            "process's own size, carried over `exec`). CPU: user + system seconds of the connector process. "
+            "Requests by endpoint and data_series in flight (the most at once): the sandbox's `/_sandbox/stats`, "
+            "reset before each run.\n"
             "- Floor: `bench/floor.py` sends the data_series requests of the run (taken from the "
             "sandbox request log: same campaigns, same windows, same order) with a thread pool of the same size, "
             "one keep-alive session per thread, and does nothing else; its wall time excludes interpreter start-up."

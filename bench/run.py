@@ -896,6 +896,23 @@ def coverage(
     )
 
 
+def reclassified(results: Results) -> Results:
+    """`results` with each profile classified again from its raw py-spy file, where it is still there
+    (the rules of bench/profile.py may have changed since the run)."""
+    for profile in results.profiles.values():
+        raw = ROOT / profile["raw"]
+        if raw.exists():
+            found = analyse(raw)
+            profile.update(
+                samples=found.samples, by_activity=found.by_activity, top_ours=found.top_ours, hotspots=found.hotspots
+            )
+    threads = results.thread_profile
+    if threads and (ROOT / threads["raw"]).exists():
+        states = thread_states(ROOT / threads["raw"])
+        threads["states"] = {group: counts.most_common() for group, counts in states.items()}
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
@@ -904,7 +921,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-theirs", dest="theirs", action="store_false", help="skip Airbyte's connector")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--work", type=Path, default=WORK, help="scratch folder (default .bench/)")
-    parser.add_argument("--render", type=Path, help="only write the report again from a results.json")
+    parser.add_argument(
+        "--render", type=Path, help="only write the report again from a results.json (profiles re-classified)"
+    )
     parser.add_argument(
         "--only",
         choices=("canvas", "targets13"),
@@ -916,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
         return only_part(args)
     existing = args.out.read_text() if args.out.exists() else None
     if args.render:
-        saved = Results.load(args.render)
+        saved = reclassified(Results.load(args.render))
         page = render(saved, "make bench" if saved.plan["name"] == "standard" else "python -m bench --quick")
         args.out.write_text(keep_hand_written(page, existing))
         return 0

@@ -193,7 +193,7 @@ class BackgroundRead:
         deadline = time.monotonic() + timeout
         try:
             while True:
-                self.peak_rss_kib = max(self.peak_rss_kib or 0, _high_water_kib(self.process.pid))
+                self.peak_rss_kib = max(self.peak_rss_kib or 0, high_water_kib(self.process.pid))
                 pid, status = os.waitpid(self.process.pid, os.WNOHANG)
                 if pid:
                     break
@@ -229,7 +229,7 @@ class BackgroundRead:
                     yield json.loads(line)
 
 
-def _high_water_kib(pid: int) -> int:
+def high_water_kib(pid: int) -> int:
     """VmHWM (peak resident set, KiB) of a live process; 0 once it has exited."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
