@@ -1,8 +1,7 @@
 """Airbyte source for Braze campaign analytics."""
 
-from source_braze_campaigns.fast_import import each_source_parsed_once
-
-with each_source_parsed_once():  # the CDK is first imported here; see fast_import.py
-    from source_braze_campaigns.source import SourceBrazeCampaigns
+# cdk_compat first: it is the package's first import of the CDK, done with each source text parsed once.
+from source_braze_campaigns import cdk_compat  # noqa: F401
+from source_braze_campaigns.source import SourceBrazeCampaigns
 
 __all__ = ["SourceBrazeCampaigns"]

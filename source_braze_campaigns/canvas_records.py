@@ -10,8 +10,9 @@ import orjson
 import requests
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 
+from source_braze_campaigns import cdk_compat
 from source_braze_campaigns.progress import PROGRESS
-from source_braze_campaigns.records import BRAZE_BODY, bad_body, query_value, variation_entries
+from source_braze_campaigns.records import bad_body, query_value, variation_entries
 
 SHAPES = ("days", "variants", "steps")
 
@@ -47,7 +48,7 @@ class CanvasDataSeriesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         canvas_id = canvas_of(response.request)
         try:
-            body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
+            body = cdk_compat.kept_body(response) or orjson.loads(response.content)
             days = body["data"]["stats"]
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError) as error:
             raise bad_body("/canvas/data_series", "data.stats", "canvas", canvas_id) from error

@@ -23,7 +23,7 @@ import orjson
 import requests
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 
-from source_braze_campaigns.records import BRAZE_BODY
+from source_braze_campaigns import cdk_compat
 
 # How data_series names a control group, which the details give no name.
 CONTROL_GROUP_NAME = "Control Group"
@@ -150,7 +150,7 @@ class DetailsDimensionExtractor(RecordExtractor):
         self._owner_parameter, self._extract = DIMENSIONS[name]
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        body = getattr(response, BRAZE_BODY, None)
+        body = cdk_compat.kept_body(response)
         if body is None:
             try:
                 body = orjson.loads(response.content)

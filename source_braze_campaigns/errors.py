@@ -16,8 +16,9 @@ from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErr
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
+from source_braze_campaigns import cdk_compat
 from source_braze_campaigns.canvas_records import canvas_of
-from source_braze_campaigns.records import BRAZE_BODY, campaign_of
+from source_braze_campaigns.records import campaign_of
 
 logger = logging.getLogger("airbyte")
 
@@ -31,7 +32,7 @@ class BrazeErrorHandler(DefaultErrorHandler):
       body, an HTML page from a proxy), is retried: emitting nothing would let the cursor move
       past days never received. A response filter's predicate could say so, but it decodes
       every body with the standard json module (about 5% of a read's CPU); here it is decoded
-      once with orjson and kept on the response for the extractor (`BRAZE_BODY`). A bad body is
+      once with orjson and kept on the response for the extractor (`cdk_compat.keep_body`). A bad body is
       never handed to another stream (shared_responses.py keeps a 200 only once it passed here).
     - A campaign deleted between the list and its details or data_series answers 400 ("Invalid
       Campaign ID") or 404, and the sync goes on without it (the IGNORE filter). The CDK then
@@ -81,7 +82,7 @@ def _keeps_body(response: requests.Response, key: str) -> bool:
         if not isinstance(value, dict) or part not in value:
             return False
         value = value[part]
-    setattr(response, BRAZE_BODY, body)
+    cdk_compat.keep_body(response, body)
     return True
 
 

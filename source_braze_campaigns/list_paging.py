@@ -30,7 +30,7 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination
 )
 from airbyte_cdk.sources.types import Record, StreamSlice
 
-from source_braze_campaigns.records import BRAZE_BODY
+from source_braze_campaigns import cdk_compat
 
 SORT_DIRECTIONS = ("asc", "desc")  # one pass each
 
@@ -85,7 +85,7 @@ class CampaignListExtractor(RecordExtractor):
         self._lock = threading.Lock()
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
+        body = cdk_compat.kept_body(response) or orjson.loads(response.content)
         entries = [entry for entry in body.get(self.records_key) or [] if isinstance(entry, MutableMapping)]
         with self._lock:
             if "page" not in parse_qs(urlsplit(response.request.url or "").query):
@@ -141,5 +141,5 @@ class RereadingPageIncrement(PaginationStrategy):
         return None
 
     def _ids(self, response: requests.Response) -> list[str]:
-        body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
+        body = cdk_compat.kept_body(response) or orjson.loads(response.content)
         return [str(entry.get("id")) for entry in body.get(self.records_key) or [] if isinstance(entry, Mapping)]

@@ -15,12 +15,10 @@ from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordEx
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_braze_campaigns import cdk_compat
 from source_braze_campaigns.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
-
-# The attribute under which the error handler keeps a body it already decoded.
-BRAZE_BODY = "braze_body"
 
 
 def as_bool(value: Any) -> bool:
@@ -54,7 +52,7 @@ class DataSeriesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         campaign_id = campaign_of(response.request)
         try:
-            body = getattr(response, BRAZE_BODY, None) or orjson.loads(response.content)
+            body = cdk_compat.kept_body(response) or orjson.loads(response.content)
             days = body.get("data")
         except (orjson.JSONDecodeError, AttributeError) as error:
             raise bad_body("/campaigns/data_series", "data", "campaign", campaign_id) from error

@@ -18,16 +18,6 @@ from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import M
 from source_braze_campaigns import cdk_compat, families, shared_responses
 
 MANIFEST = Path(__file__).parent / "manifest.yaml"
-# Where in `definitions` the SharedResponsesRequester of each `shared_responses` group is declared.
-SHARED_REQUESTERS: dict[str, tuple[str, ...]] = {
-    "data_series": ("analytics_stream", "retriever", "requester"),
-    "canvas_data_series": ("canvas_analytics_stream", "retriever", "requester"),
-    "campaign_details": ("details_requester",),
-    "canvas_details": ("canvas_details_requester",),
-    "campaign_list": ("streams", "campaigns", "retriever", "requester"),
-    "canvas_list": ("streams", "canvases", "retriever", "requester"),
-}
-LISTS = {"campaign_list", "canvas_list"}
 # PyYAML's libyaml loader where the wheel has it: the manifest in 3 ms instead of 33 (the same document).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -42,29 +32,24 @@ def load_manifest(
     uses (shared_responses.py). `check` checks the families `replicate` chooses (families.py).
     """
     manifest: dict[str, Any] = yaml.load(MANIFEST.read_text(), Loader=SAFE_LOADER)
-    declared = manifest["definitions"]["shared_responses"]
-    if set(declared) != set(SHARED_REQUESTERS):  # a group without its requester would go unshared silently
-        raise ValueError(
-            f"manifest.yaml's shared_responses groups {sorted(declared)} are not the requesters of "
-            f"source.SHARED_REQUESTERS {sorted(SHARED_REQUESTERS)}"
-        )
-    selected = selected_sharing(manifest, catalog)
-    for group in SHARED_REQUESTERS:
-        shared_requester(manifest, group).update(sync=sync, group=group, readers=len(selected[group]))
+    selected = {configured.stream.name for configured in catalog.streams} if catalog is not None else set()
+    for group, sharing in shared_groups(manifest).items():
+        readers = len(set(sharing["streams"]) & selected)
+        shared_requester(manifest, group).update(sync=sync, group=group, readers=readers)
     families.apply(manifest, config)
     return manifest
 
 
+def shared_groups(manifest: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    """The manifest's `shared_responses` groups: each one's requester path, streams and `side_by_side`."""
+    groups: Mapping[str, Mapping[str, Any]] = manifest["definitions"]["shared_responses"]
+    return groups
+
+
 def shared_requester(manifest: Mapping[str, Any], group: str) -> dict[str, Any]:
     """The declaration of the SharedResponsesRequester of `shared_responses` group `group`."""
-    return functools.reduce(lambda node, key: node[key], SHARED_REQUESTERS[group], manifest["definitions"])
-
-
-def selected_sharing(manifest: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog | None) -> dict[str, set[str]]:
-    """The streams of each `shared_responses` group that the catalog selects."""
-    selected = {configured.stream.name for configured in catalog.streams} if catalog is not None else set()
-    groups: Mapping[str, list[str]] = manifest["definitions"]["shared_responses"]
-    return {group: set(streams) & selected for group, streams in groups.items()}
+    path = shared_groups(manifest)[group]["requester"]
+    return functools.reduce(lambda node, key: node[key], path, manifest["definitions"])
 
 
 class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
@@ -89,7 +74,11 @@ class SourceBrazeCampaigns(ConcurrentDeclarativeSource):
         requests_at_once = self._readers(config or {})
         # A list is read by every stream of its family, one page at a time: it needs the single
         # flight, not threads of its own.
-        sharing = max(shared_requester(manifest, group)["readers"] for group in SHARED_REQUESTERS if group not in LISTS)
+        sharing = max(
+            shared_requester(manifest, group)["readers"]
+            for group, declared in shared_groups(manifest).items()
+            if declared.get("side_by_side", True)
+        )
         if sharing > 1:  # more reading threads than num_workers: keep num_workers requests out at most
             shared_responses.limit_in_flight(sync, requests_at_once)
         cdk_compat.use_bounded_concurrent_source(

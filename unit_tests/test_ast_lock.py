@@ -27,7 +27,7 @@ def test_given_an_interpreter_version_when_asked_then_the_lock_is_needed_only_be
 
 
 def test_given_the_package_is_imported_when_parsing_then_ast_parse_is_not_patched() -> None:
-    # Neither the lock nor fast_import's parse-once wrapper (both functools.wraps) outlives the import.
+    # Neither the lock nor the parse-once wrapper of the CDK's import (both functools.wraps) outlives the import.
     code = (
         "import ast, source_braze_campaigns.components, source_braze_campaigns.run; "
         "print(hasattr(ast.parse, '__wrapped__'))"

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import requests
 
+from source_braze_campaigns import cdk_compat
 from source_braze_campaigns.dimensions import (
     DIMENSIONS,
     DetailsDimensionExtractor,
@@ -19,7 +20,6 @@ from source_braze_campaigns.dimensions import (
     conversion_behaviors,
     conversion_column,
 )
-from source_braze_campaigns.records import BRAZE_BODY
 from unit_tests.builders import load_fixture
 
 CANVAS = "0a1b2c3d-0000-4000-8000-000000000000"
@@ -187,7 +187,7 @@ def test_given_a_details_response_when_extracting_a_dimension_then_rows_carry_th
 def test_given_a_body_the_error_handler_decoded_when_extracting_then_that_body_is_used() -> None:
     extractor = DetailsDimensionExtractor(config={}, parameters={"dimension": "campaign_message_variations"})
     response = a_response(CAMPAIGN_URL, {"message": "success"})
-    setattr(response, BRAZE_BODY, {"messages": {"m1": {"channel": "sms", "name": "Short"}}})
+    cdk_compat.keep_body(response, {"messages": {"m1": {"channel": "sms", "name": "Short"}}})
 
     assert [row["name"] for row in extractor.extract_records(response)] == ["Short"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -14,7 +14,7 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from source_braze_campaigns import source
 from source_braze_campaigns.records import campaign_of
 from source_braze_campaigns.shared_responses import ResponseSpool, SharedResponsesRequester
-from source_braze_campaigns.source import load_manifest
+from source_braze_campaigns.source import SourceBrazeCampaigns, load_manifest
 
 URL = "https://rest.iad-01.braze.com/campaigns/details?campaign_id=c1"
 
@@ -143,10 +143,13 @@ def test_given_a_catalog_when_loading_the_manifest_then_each_group_requester_cou
     assert (data_series["group"], data_series["sync"]) == ("data_series", "sync-a")
 
 
-def test_given_a_group_without_its_requester_when_loading_the_manifest_then_it_fails_naming_the_groups(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delitem(source.SHARED_REQUESTERS, "canvas_details")
+def test_given_the_manifest_when_resolved_then_every_group_names_a_shared_responses_requester() -> None:
+    built = SourceBrazeCampaigns(catalog=CatalogBuilder().with_stream("campaigns", SyncMode.full_refresh).build())
+    resolved = built.resolved_manifest
 
-    with pytest.raises(ValueError, match="canvas_details"):
-        load_manifest()
+    for group in source.shared_groups(resolved):
+        requester = source.shared_requester(resolved, group)
+        module, _, name = requester["class_name"].rpartition(".")
+        assert issubclass(getattr(importlib.import_module(module), name), SharedResponsesRequester), group
+        assert requester["group"] == group
+        assert requester["readers"] == (1 if group == "campaign_list" else 0), group

@@ -1,10 +1,10 @@
-"""fast_import: while the CDK is imported, a source text is parsed once; afterwards ast.parse is untouched."""
+"""cdk_compat.each_source_parsed_once: while the CDK is imported a text is parsed once; then ast.parse is untouched."""
 
 from __future__ import annotations
 
 import ast
 
-from source_braze_campaigns.fast_import import each_source_parsed_once
+from source_braze_campaigns.cdk_compat import each_source_parsed_once
 
 SOURCE = "class Stats:\n    sent: int = 0\n    'Messages sent.'\n"
 
