@@ -1,7 +1,7 @@
 """The CPU yardstick: a plain loop that fetches and parses the same responses as the connector
 and prints the same RECORD lines, with `requests` and `json` and nothing else.
 
-    python -m bench.plain_loop --url URL --requests FILE [--streams NAME,...]
+    python -m bench.plain_loop --url URL --requests FILE [--streams NAME,...] [--parse-only]
 
 FILE is the connector's own request log (JSON list of {"path", "query"}), replayed in order on
 one keep-alive session, each response parsed once. Of the streams named (default:
@@ -11,7 +11,8 @@ campaign_id, `campaigns_analytics_variations` one per day, channel and variation
 stats as columns, with campaign_id, time, channel and a variation_key unique within the day and
 channel), both analytics streams from the same response. Prints to stdout; the API key comes
 from BENCH_API_KEY; a JSON line with the wall time (start-up excluded) and the record count goes
-to stderr.
+to stderr. With --parse-only it fetches and parses every response the same way and stops there:
+no record is made or printed (what any reader of these responses spends at least).
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--requests", required=True, type=Path)
     parser.add_argument("--streams", default="campaigns_analytics", help="comma-separated stream names")
+    parser.add_argument("--parse-only", action="store_true", help="fetch and parse, make and print no record")
     args = parser.parse_args(argv)
-    streams = set(args.streams.split(","))
+    streams = set() if args.parse_only else set(args.streams.split(","))
     log = json.loads(args.requests.read_text())
     session = requests.Session()
     session.trust_env = False

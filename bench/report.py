@@ -719,10 +719,9 @@ class Targets13:
                 f"Written by `{self.report.command}` on {self.r.started_at}, "
                 f"with `spec` start-up {s(self.report.startup)} s.\n\n"
             )
-        return head + "\n\n".join(
-            [self.targets([sync for sync in latency if sync]), self.runs([sync for sync in latency if sync]),
-             self.cpu(), self.projection()]
-        )  # fmt: skip
+        synced = [sync for sync in latency if sync]
+        parts = (self.targets(synced), self.runs(synced), self.cpu(), self.cpu_budget(), self.projection())
+        return head + "\n\n".join(part for part in parts if part)
 
     def targets(self, latency: list[Sync]) -> str:
         rows = []
@@ -786,10 +785,19 @@ class Targets13:
             sync, loop = self.run(f"13 cpu {label}"), self.r.plain_loops13.get(label)
             if sync is None or loop is None:
                 continue
+            per_record = f"{1e6 * sync.cpu_s / max(sync.total_records, 1):.0f}"
             rows.append((", ".join(loop.streams), "source-braze-campaigns, num_workers 1", s(sync.wall_s),
-                         n(sync.total_records), s(sync.cpu_s), f"{1e6 * sync.cpu_s / max(sync.total_records, 1):.0f}"))
+                         n(sync.total_records), s(sync.cpu_s), per_record))  # fmt: skip
             rows.append(("", "plain loop", s(loop.process_wall_s), n(loop.records), s(loop.cpu_s),
                          f"{1e6 * loop.cpu_s / max(loop.records, 1):.0f}"))  # fmt: skip
+            parsed, path = self.r.parse_only13.get(label), self.r.cdk_paths13.get(label)
+            if parsed is not None:
+                rows.append(("", "plain loop, fetch and parse only (`--parse-only`)", s(parsed.process_wall_s), "0",
+                             s(parsed.cpu_s), "–"))  # fmt: skip
+            if path is not None:
+                per_record = f"{1e6 * path.cpu_s / max(path.records, 1):.0f}"
+                rows.append(("", "the CDK's record path alone (`bench/cdk_floor.py`), start-up excluded", "–",
+                             n(path.records), s(path.cpu_s), per_record))  # fmt: skip
         if not rows:
             return ""
         return (
@@ -799,6 +807,38 @@ class Targets13:
             "seconds of the whole process, start-up included, for both.\n\n"
             + table(("streams", "run", "wall s", "records", "CPU s", "CPU us a record"), rows)
         )
+
+    def cpu_budget(self) -> str:
+        """What the CPU target leaves once the work no connector on the CDK can skip is paid, each part measured."""
+        startup = self.r.spec_cpu_median("ours")
+        rows = []
+        for label in ("daily", "full"):
+            sync, loop = self.run(f"13 cpu {label}"), self.r.plain_loops13.get(label)
+            parsed, path = self.r.parse_only13.get(label), self.r.cdk_paths13.get(label)
+            if sync is None or loop is None or parsed is None or path is None or startup is None or not loop.cpu_s:
+                continue
+            floor = parsed.cpu_s + path.cpu_s
+            rows.append((
+                "campaigns_analytics alone" if label == "daily" else "full catalog", s(loop.cpu_s), s(startup),
+                s(parsed.cpu_s), s(path.cpu_s), f"{x((startup + floor) / loop.cpu_s)} ({x(floor / loop.cpu_s)})",
+                s(CPU_TARGET_13 * loop.cpu_s - startup - floor),
+                f"{x(sync.cpu_s / loop.cpu_s)} ({x((sync.cpu_s - startup) / loop.cpu_s)})",
+            ))  # fmt: skip
+        if not rows:
+            return ""
+        return (
+            "What the CPU target leaves, in CPU seconds of the runs above: the connector's start-up (median CPU of "
+            "its `spec` processes), fetching and parsing every response (the plain loop with `--parse-only`) and the "
+            "CDK's record path alone (the connector's own records handed to the CDK's `launch` from memory by a "
+            "retriever that does nothing else: the partition reader and its queue, the read processor, the "
+            "entrypoint's record counts, serialization and the print buffer). A connector built on the CDK pays "
+            "all three before its requests go through the CDK's HTTP client (request options, retries, rate "
+            "limits, the error handler), its records through a retriever, a record selector and a cursor, and "
+            "its windows through partitions; what is left of 2x the plain loop is all those can take. In "
+            "brackets: the same without start-up (the plain loop's own start-up, about 0.1 s, left in).\n\n"
+            + table(("streams", "plain loop s", "start-up s", "fetch and parse s", "CDK record path s",
+                     "all three / plain loop", f"left of {CPU_TARGET_13:g}x s", "connector / plain loop"), rows)
+        )  # fmt: skip
 
     def projection(self) -> str:
         first = self.run("13 first full")
@@ -840,19 +880,27 @@ def _sections(page: str) -> list[str]:
     return re.split(r"(?m)^(?=## )", page)
 
 
+def _section_key(piece: str) -> str:
+    """A section's title without the run's sizes: a numbered part is its number ("## 8."), since its title
+    names the campaigns, days and latency of the run that wrote it."""
+    title = piece.split("\n", 1)[0]
+    numbered = re.match(r"## \d+\.", title)
+    return numbered.group(0) if numbered else title
+
+
 def keep_hand_written(page: str, old: str | None) -> str:
     """`page` with the hand-written notes of `old` (each section's text from HAND_WRITTEN on) added back
-    to the section of the same title, where the page does not have them already."""
+    to the same section, where the page does not have them already."""
     if not old:
         return page
     notes = {
-        piece.split("\n", 1)[0]: piece[piece.find(HAND_WRITTEN) :].strip("\n")
+        _section_key(piece): piece[piece.find(HAND_WRITTEN) :].strip("\n")
         for piece in _sections(old)
         if HAND_WRITTEN in piece
     }
     pieces = []
     for piece in _sections(page):
-        title = piece.split("\n", 1)[0]
+        title = _section_key(piece)
         if title in notes and HAND_WRITTEN not in piece:
             body = piece.rstrip("\n")
             piece = body + "\n\n" + notes[title] + (piece[len(body) :] or "\n")

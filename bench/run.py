@@ -17,7 +17,9 @@ not the connector's), with the data of `--days` days:
 8. the targets of issue 13 (`Plan.targets13`): the full catalog, first and incremental, and
    campaigns_analytics alone, at the plan's latency against the floor of all their own requests
    at the same concurrency, then the CPU of each at zero latency against the plain loop printing
-   the same records (`--streams`: both analytics streams from each data_series response);
+   the same records (`--streams`: both analytics streams from each data_series response), the
+   plain loop fetching and parsing only (`--parse-only`) and the CDK's record path alone on the
+   connector's own records (`bench/cdk_floor.py`);
 then a py-spy profile of the connector at zero latency. Everything goes to docs/benchmarks.md
 (`--out`), raw numbers to .bench/results.json. `--quick` runs tiny sizes (the smoke test);
 `--full` adds 1,000 campaigns at num_workers 1 (about 12 more minutes); `--only canvas` runs
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, their_connector, zero_fill
-from bench.measure import Output, run_measured, summarize
+from bench.measure import Output, ProcessRun, run_measured, summarize
 from bench.profile import analyse, py_spy, thread_states
 from bench.report import keep_hand_written, part_page, render
 from braze_sandbox import CANVAS_MAX_LENGTH, SANDBOX_API_KEY, BrazeData, CanvasData, canvas_window, parse_iso_datetime
@@ -173,6 +175,16 @@ class PlainLoop:
     runs: list[float] = field(default_factory=list)
     cpu_s: float = 0.0  # user + system seconds of the best run's process, start-up included
     streams: tuple[str, ...] = ("campaigns_analytics",)
+    parse_only: bool = False  # fetched and parsed every response, printed nothing
+
+
+@dataclass
+class CdkPath:
+    """`bench/cdk_floor.py`: the connector's own records read through the CDK from memory."""
+
+    records: int
+    cpu_s: float  # the read's CPU, best run: start-up and loading excluded
+    runs: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -220,10 +232,18 @@ class Results:
     skipped: list[str] = field(default_factory=list)
     zero_fill: dict[str, Any] | None = None
     plain_loops13: dict[str, PlainLoop] = field(default_factory=dict)  # part 8: by stream set ("daily", "full")
+    # part 8, by stream set: the plain loop fetching and parsing only, and the CDK's record path alone
+    parse_only13: dict[str, PlainLoop] = field(default_factory=dict)
+    cdk_paths13: dict[str, CdkPath] = field(default_factory=dict)
+    spec_cpu_s: dict[str, list[float]] = field(default_factory=dict)  # user + system seconds of each `spec`
 
     def spec_median(self, connector: str) -> float:
         runs = self.spec_s.get(connector) or [0.0]
         return statistics.median(runs)
+
+    def spec_cpu_median(self, connector: str) -> float | None:
+        runs = self.spec_cpu_s.get(connector)
+        return statistics.median(runs) if runs else None
 
     @classmethod
     def load(cls, path: Path) -> Results:
@@ -239,6 +259,8 @@ class Results:
         ]
         raw["plain_loop"] = PlainLoop(**raw["plain_loop"]) if raw["plain_loop"] else None
         raw["plain_loops13"] = {name: PlainLoop(**loop) for name, loop in raw.get("plain_loops13", {}).items()}
+        raw["parse_only13"] = {name: PlainLoop(**loop) for name, loop in raw.get("parse_only13", {}).items()}
+        raw["cdk_paths13"] = {name: CdkPath(**path) for name, path in raw.get("cdk_paths13", {}).items()}
         raw["coverage"] = Coverage(**raw["coverage"]) if raw["coverage"] else None
         raw["phases"] = [tuple(phase) for phase in raw["phases"]]
         return cls(**raw)
@@ -420,6 +442,7 @@ class Bench:
         profile_to: Path | None = None,
         profile_threads: bool = False,
         data_series: str = DATA_SERIES,
+        keep_stdout: Path | None = None,
     ) -> tuple[Sync, Output, list[dict[str, Any]]]:
         folder = self.folder(
             f"{connector}-{kind.replace(' ', '-')}-{sandbox.campaigns}-w{config.get('num_workers', 1)}"
@@ -441,7 +464,10 @@ class Bench:
         stats = sandbox.stats()
         log = sandbox.request_log()
         output = summarize(run.stdout_path, pairs_of=pairs_of, ids_of=ids_of)
-        run.stdout_path.unlink()  # up to hundreds of MB; the summary is what is kept
+        if keep_stdout is None:
+            run.stdout_path.unlink()  # up to hundreds of MB; the summary is what is kept
+        else:
+            run.stdout_path.replace(keep_stdout)
         if run.returncode != 0 or output.errors:
             self.clock.log(
                 f"  {connector} {kind} exited {run.returncode}; errors {output.errors[:2]}; {run.stderr_tail()}"
@@ -507,14 +533,17 @@ class Bench:
         return self._floors[key]
 
     def spec_times(self, connector: str, script: Path) -> None:
-        times = []
+        times: list[float] = []
+        cpu: list[float] = []
         for _ in range(self.plan.spec_runs):
             folder = self.folder(f"{connector}-spec")
             run = run_measured([str(script), "spec"], folder / "stdout.jsonl", folder / "stderr.log", cwd=folder)
             if run.returncode != 0:
                 raise RuntimeError(f"{connector} spec failed: {run.stderr_tail()}")
             times.append(run.wall_s)
+            cpu.append(run.cpu_user_s + run.cpu_sys_s)
         self.results.spec_s[connector] = times
+        self.results.spec_cpu_s[connector] = cpu
 
     # -------------------------------------------------------------- 1 + 2: syncs and floors
     def latency_runs(self, campaigns: int) -> None:
@@ -596,25 +625,25 @@ class Bench:
             sandbox.stop()
 
     def plain_loop(
-        self, sandbox: SandboxProcess, entries: list[dict[str, Any]], streams: Iterable[str] = ("campaigns_analytics",)
+        self,
+        sandbox: SandboxProcess,
+        entries: list[dict[str, Any]],
+        streams: Iterable[str] = ("campaigns_analytics",),
+        parse_only: bool = False,
     ) -> PlainLoop:
         runs: list[tuple[float, float, int, float]] = []
         for _ in range(self.plan.best_of):
-            folder = self.folder("plain-loop")
+            folder = self.folder("plain-loop-parse-only" if parse_only else "plain-loop")
             path = write_json(folder / "requests.json", entries)
-            run = run_measured(
-                [sys.executable, "-m", "bench.plain_loop", "--url", sandbox.url,
-                 "--requests", str(path), "--streams", ",".join(streams)],
-                folder / "stdout.jsonl", folder / "stderr.log", cwd=ROOT, env={"BENCH_API_KEY": API_KEY},
+            run, inner, records = self.script(
+                folder, ["bench.plain_loop", "--url", sandbox.url, "--requests", str(path),
+                         "--streams", ",".join(streams), *(["--parse-only"] if parse_only else [])],
             )  # fmt: skip
-            if run.returncode != 0:
-                raise RuntimeError(f"plain loop failed: {run.stderr_tail()}")
-            inner = json.loads(run.stderr_path.read_text().strip().splitlines()[-1])
-            records = summarize(run.stdout_path).total_records
-            run.stdout_path.unlink()
             runs.append((float(inner["wall_s"]), run.wall_s, records, run.cpu_user_s + run.cpu_sys_s))
         inner_best, process_best, records, cpu = min(runs)
-        self.clock.log(f"  plain loop: {records:,} records in {inner_best:.2f} s ({process_best:.2f} s with start-up)")
+        what = "parsed only" if parse_only else f"{records:,} records"
+        timing = f"{inner_best:.2f} s ({process_best:.2f} s with start-up; CPU {cpu:.2f} s)"
+        self.clock.log(f"  plain loop: {what} in {timing}")
         return PlainLoop(
             campaigns=self.plan.cpu_campaigns,
             wall_s=inner_best,
@@ -624,7 +653,35 @@ class Bench:
             runs=[wall for wall, _, _, _ in runs],
             cpu_s=cpu,
             streams=tuple(streams),
+            parse_only=parse_only,
         )
+
+    def script(self, folder: Path, args: list[str]) -> tuple[ProcessRun, dict[str, Any], int]:
+        """`python -m *args` (a bench script, run in the project): the run, the JSON line its stderr ends
+        with, and how many records it printed (its stdout is not kept)."""
+        run = run_measured(
+            [sys.executable, "-m", *args], folder / "stdout.jsonl", folder / "stderr.log", cwd=ROOT,
+            env={"BENCH_API_KEY": API_KEY},
+        )  # fmt: skip
+        if run.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {run.stderr_tail()}")
+        inner = json.loads(run.stderr_path.read_text().strip().splitlines()[-1])
+        printed = summarize(run.stdout_path).total_records
+        run.stdout_path.unlink()
+        return run, inner, printed
+
+    def cdk_path(self, records: Path, streams: Iterable[str]) -> CdkPath:
+        """`bench/cdk_floor.py` on a connector's output, best of the plan's runs by CPU."""
+        runs: list[tuple[float, int]] = []
+        for _ in range(self.plan.best_of):
+            args = ["bench.cdk_floor", "--records", str(records), "--streams", ",".join(streams)]
+            _, inner, printed = self.script(self.folder("cdk-path"), args)
+            if printed != inner["records"]:
+                raise RuntimeError(f"cdk_floor printed {printed} of {inner['records']} records")
+            runs.append((float(inner["cpu_s"]), printed))
+        cpu, count = min(runs)
+        self.clock.log(f"  the CDK's record path: {count:,} records, CPU {cpu:.2f} s")
+        return CdkPath(records=count, cpu_s=cpu, runs=[run_cpu for run_cpu, _ in runs])
 
     def profiles(self, sandbox: SandboxProcess) -> None:
         """CPU profiles (`py-spy --gil`) at zero latency, num_workers 1."""
@@ -711,14 +768,21 @@ class Bench:
             self.floor(sandbox, warm_up_entries(data, self.start, self.today), 4, "warm-up-13-cpu")
             for label, streams in stream_sets:
                 best: Sync | None = None
+                records_file = self.work / f"records-13-{label}.jsonl"  # the same records each run
                 for _ in range(self.plan.best_of):
                     config = ours_config(sandbox, self.start, self.today, 1)
-                    sync, _, log = self.read("ours", f"13 cpu {label}", sandbox, config, self.catalog(sandbox, streams))
+                    catalog = self.catalog(sandbox, streams)
+                    sync, _, log = self.read(
+                        "ours", f"13 cpu {label}", sandbox, config, catalog, keep_stdout=records_file
+                    )
                     if best is None or sync.cpu_s < best.cpu_s:
                         best = sync
                 assert best is not None
                 self.results.syncs.append(best)
                 self.results.plain_loops13[label] = self.plain_loop(sandbox, api_entries(log), streams)
+                self.results.parse_only13[label] = self.plain_loop(sandbox, api_entries(log), streams, parse_only=True)
+                self.results.cdk_paths13[label] = self.cdk_path(records_file, streams)
+                records_file.unlink()
         finally:
             sandbox.stop()
 
