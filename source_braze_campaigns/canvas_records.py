@@ -48,7 +48,7 @@ class CanvasDataSeriesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         canvas_id = canvas_of(response.request)
         try:
-            body = cdk_compat.kept_body(response) or orjson.loads(response.content)
+            body = cdk_compat.kept_body(response)
             days = body["data"]["stats"]
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError) as error:
             raise bad_body("/canvas/data_series", "data.stats", "canvas", canvas_id) from error

@@ -62,7 +62,7 @@ interfaces the manifest names. What could not be done that way is here, and nowh
 6. A decoded body handed from the error handler to the extractor on the response (`keep_body`,
    `kept_body`): the error handler decodes each 200 once to check it and the extractors reuse
    that, which relies on the CDK handing both the same `requests.Response`. Not checked: should
-   that stop, `kept_body` finds nothing and the body is decoded again (slower, not wrong).
+   that stop, `kept_body` finds nothing kept and decodes the body again (slower, not wrong).
 
 `check()` verifies what can be verified before anything is built; what only exists on a built
 object is verified where it is used. Either way a changed internal raises CdkCompatibilityError
@@ -87,6 +87,7 @@ from importlib import metadata
 from queue import Queue
 from typing import Any
 
+import orjson
 import requests
 
 # ---- 5. The CDK imported with each source text parsed once --------------------------------------
@@ -526,6 +527,8 @@ def keep_body(response: requests.Response, body: Any) -> None:
     setattr(response, _BODY, body)
 
 
-def kept_body(response: requests.Response) -> Any | None:
-    """The body `keep_body` kept on `response`, or None: then the caller decodes it itself."""
-    return getattr(response, _BODY, None)
+def kept_body(response: requests.Response) -> Any:
+    """The body `keep_body` kept on `response`, else `response`'s body decoded now (orjson; a body that
+    is not JSON raises orjson.JSONDecodeError)."""
+    kept = getattr(response, _BODY, None)
+    return kept if kept is not None else orjson.loads(response.content)

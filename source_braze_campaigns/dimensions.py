@@ -150,12 +150,10 @@ class DetailsDimensionExtractor(RecordExtractor):
         self._owner_parameter, self._extract = DIMENSIONS[name]
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        body = cdk_compat.kept_body(response)
-        if body is None:
-            try:
-                body = orjson.loads(response.content)
-            except orjson.JSONDecodeError:
-                return  # the error handler retries or fails a body that is not JSON before this
+        try:
+            body = cdk_compat.kept_body(response)
+        except orjson.JSONDecodeError:
+            return  # the error handler retries or fails a body that is not JSON before this
         if not isinstance(body, Mapping):
             return
         url = response.request.url if response.request is not None else ""

@@ -22,7 +22,6 @@ from dataclasses import InitVar, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import orjson
 import requests
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
@@ -85,7 +84,7 @@ class CampaignListExtractor(RecordExtractor):
         self._lock = threading.Lock()
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        body = cdk_compat.kept_body(response) or orjson.loads(response.content)
+        body = cdk_compat.kept_body(response)
         entries = [entry for entry in body.get(self.records_key) or [] if isinstance(entry, MutableMapping)]
         with self._lock:
             if "page" not in parse_qs(urlsplit(response.request.url or "").query):
@@ -141,5 +140,5 @@ class RereadingPageIncrement(PaginationStrategy):
         return None
 
     def _ids(self, response: requests.Response) -> list[str]:
-        body = cdk_compat.kept_body(response) or orjson.loads(response.content)
+        body = cdk_compat.kept_body(response)
         return [str(entry.get("id")) for entry in body.get(self.records_key) or [] if isinstance(entry, Mapping)]

@@ -52,7 +52,7 @@ class DataSeriesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         campaign_id = campaign_of(response.request)
         try:
-            body = cdk_compat.kept_body(response) or orjson.loads(response.content)
+            body = cdk_compat.kept_body(response)
             days = body.get("data")
         except (orjson.JSONDecodeError, AttributeError) as error:
             raise bad_body("/campaigns/data_series", "data", "campaign", campaign_id) from error
